@@ -1,0 +1,1 @@
+// GancRuntime: kernels, random numbers, the executor and optimizers.

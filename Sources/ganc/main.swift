@@ -1,0 +1,2 @@
+import GancDriver
+@main struct Main { static func main() {} }
