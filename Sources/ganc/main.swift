@@ -1,2 +1,7 @@
 import GancDriver
-@main struct Main { static func main() {} }
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+exit(Driver.run(Array(CommandLine.arguments.dropFirst()), console: Console.standard()))

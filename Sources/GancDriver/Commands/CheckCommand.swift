@@ -1,0 +1,28 @@
+import GancDiagnostics
+import GancSema
+
+/// `ganc check FILE.gan`: parse and check, print every diagnostic.
+enum CheckCommand {
+  static let command = Command(
+    name: "check", summary: "parse and type-check a model, printing every error", usage: "FILE.gan",
+    details: "Exits 0 when the model is well formed (warnings are printed but allowed), 1 when it has errors.",
+    options: [],
+    run: run)
+
+  static func run(_ args: ParsedArguments, _ console: Console) throws -> Int32 {
+    guard args.positionals.count == 1 else {
+      throw UsageError(args.positionals.isEmpty ? "missing the model file" : "expected one model file")
+    }
+    let path = args.positionals[0]
+    guard let (checked, model) = try Frontend.loadReporting(path, console: console) else {
+      return ExitStatus.failure
+    }
+    let paramCount = model.nets.reduce(0) { $0 + $1.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+    let w = checked.diagnostics.warningCount
+    console.print(
+      "\(path): ok — model `\(model.name)`, \(model.nets.count) network\(model.nets.count == 1 ? "" : "s"), "
+        + "\(paramCount) parameters, \(model.schedule.steps.count) step\(model.schedule.steps.count == 1 ? "" : "s")"
+        + (w > 0 ? ", \(w) warning\(w == 1 ? "" : "s")" : ""))
+    return ExitStatus.success
+  }
+}

@@ -1,0 +1,329 @@
+import GancDiagnostics
+import GancSource
+
+/// The kinds of value a layer or function option takes.
+public enum OptionKind: Sendable, Hashable {
+  /// A positive integer size, which may be written with declared dims (`Z`, `2 * K`).
+  case size
+  /// A real number in a range; `open` ends exclude the bound.
+  case number(min: Double?, max: Double?, openMin: Bool, openMax: Bool)
+  /// `true` or `false`.
+  case flag
+}
+
+public enum OptionValue: Sendable, Hashable {
+  case size(Dim)
+  case number(Double)
+  case flag(Bool)
+
+  public var size: Dim? { if case .size(let d) = self { d } else { nil } }
+  public var number: Double? { if case .number(let v) = self { v } else { nil } }
+  public var flag: Bool? { if case .flag(let b) = self { b } else { nil } }
+}
+
+/// An option of a built-in: its name, kind, whether it must be given, and its meaning.
+public struct OptionSpec: Sendable {
+  public enum Presence: Sendable, Hashable {
+    case required
+    /// May be left out, and then has no value.
+    case optional
+    /// May be left out, and then has this value.
+    case defaulted(OptionValue)
+  }
+
+  public var name: String
+  public var kind: OptionKind
+  public var presence: Presence
+  public var help: String
+
+  public init(_ name: String, _ kind: OptionKind, _ presence: Presence = .required, _ help: String) {
+    self.name = name
+    self.kind = kind
+    self.presence = presence
+    self.help = help
+  }
+}
+
+/// A call of a built-in as the shape rule sees it: operands already checked, options
+/// already validated against the signature.
+public struct CallSite: Sendable {
+  public var name: String
+  public var range: SourceRange
+  /// The callee, or for `x |> f(...)` the stage `f(...)`: where a layer's error points.
+  public var calleeRange: SourceRange
+  public var operands: [TypedExpr]
+  public var options: [String: OptionValue]
+  public var optionRanges: [String: SourceRange]
+
+  public func option(_ name: String) -> OptionValue? { options[name] }
+}
+
+/// A layer or function of the language: its operands, options and shape rule.
+///
+/// This table is the one place that says what each built-in accepts and what shape it
+/// gives; the grammar only knows that it is a call.
+public struct BuiltinSignature: Sendable {
+  public enum Arity: Sendable {
+    case exactly(Int)
+    case atLeast(Int)
+
+    public var minimum: Int {
+      switch self {
+      case .exactly(let n), .atLeast(let n): n
+      }
+    }
+  }
+
+  public enum Category: String, Sendable {
+    case layer, activation, function, loss
+  }
+
+  public var name: String
+  public var category: Category
+  public var summary: String
+  public var operands: Arity
+  public var options: [OptionSpec]
+  /// Checks the operands and gives the typed result, or reports and returns nil.
+  var rule: @Sendable (inout Checker, CallSite) -> TypedExpr?
+}
+
+extension BuiltinSignature {
+  /// Every built-in, by name.
+  public static let all: [String: BuiltinSignature] = Dictionary(
+    uniqueKeysWithValues: list.map { ($0.name, $0) })
+
+  static let list: [BuiltinSignature] = [
+    BuiltinSignature(
+      name: "dense", category: .layer, summary: "a fully connected layer over the last axis: x · W + b",
+      operands: .exactly(1),
+      options: [
+        OptionSpec("units", .size, .required, "the output width"),
+        OptionSpec("in", .size, .optional, "the input width it expects (checked when given)"),
+        OptionSpec("bias", .flag, .defaulted(.flag(true)), "whether to add a bias"),
+      ],
+      rule: { c, s in c.denseRule(s) }),
+    activation("relu", "max(x, 0)", .relu),
+    BuiltinSignature(
+      name: "leaky_relu", category: .activation, summary: "x for x > 0, slope · x otherwise",
+      operands: .exactly(1),
+      options: [
+        OptionSpec(
+          "slope", .number(min: 0, max: 1, openMin: true, openMax: true), .defaulted(.number(0.2)),
+          "the slope for negative inputs, in (0, 1)")
+      ],
+      rule: { c, s in c.elementwiseRule(s, .activation(.leakyRelu(slope: s.option("slope")!.number!))) }),
+    activation("tanh", "the hyperbolic tangent, into (-1, 1)", .tanh),
+    activation("sigmoid", "1 / (1 + e^-x), into (0, 1)", .sigmoid),
+    BuiltinSignature(
+      name: "concat", category: .function, summary: "joins tensors along the last axis",
+      operands: .atLeast(2), options: [], rule: { c, s in c.concatRule(s) }),
+    BuiltinSignature(
+      name: "one_hot", category: .function, summary: "class labels to one-hot rows",
+      operands: .exactly(1),
+      options: [OptionSpec("classes", .size, .optional, "the class count (checked against the labels'; optional)")],
+      rule: { c, s in c.oneHotRule(s) }),
+    BuiltinSignature(
+      name: "detach", category: .function, summary: "the same value, through which no gradient flows",
+      operands: .exactly(1), options: [], rule: { c, s in c.elementwiseRule(s, .detach, allowLabels: true) }),
+    BuiltinSignature(
+      name: "mean", category: .function, summary: "the mean of all elements", operands: .exactly(1), options: [],
+      rule: { c, s in c.reductionRule(s, .mean) }),
+    BuiltinSignature(
+      name: "sum", category: .function, summary: "the sum of all elements", operands: .exactly(1), options: [],
+      rule: { c, s in c.reductionRule(s, .sum) }),
+    loss(.bceLogits, "binary cross-entropy of logits against targets (mean)"),
+    loss(.bce, "binary cross-entropy of probabilities against targets (mean)"),
+    loss(.mse, "mean squared error"),
+    loss(.l1, "mean absolute error"),
+  ]
+
+  private static func activation(_ name: String, _ summary: String, _ kind: ActivationKind) -> BuiltinSignature {
+    BuiltinSignature(
+      name: name, category: .activation, summary: summary, operands: .exactly(1), options: [],
+      rule: { c, s in c.elementwiseRule(s, .activation(kind)) })
+  }
+
+  private static func loss(_ kind: LossKind, _ summary: String) -> BuiltinSignature {
+    BuiltinSignature(
+      name: kind.rawValue, category: .loss, summary: summary, operands: .exactly(2), options: [],
+      rule: { c, s in c.lossRule(s, kind) })
+  }
+}
+
+// MARK: - Shape rules
+
+extension Checker {
+  /// `dense(x, units, in:, bias:)`: `[..., n] → [..., units]`, with parameters
+  /// `weight [n, units]` and `bias [units]` owned by the enclosing network.
+  mutating func denseRule(_ s: CallSite) -> TypedExpr? {
+    let x = s.operands[0]
+    guard requireReal(x, in: s) else { return nil }
+    guard x.type.rank >= 2 else {
+      report(
+        Diagnostic(
+          .rankMismatch, "`dense` needs a batch of rows, but its input has shape \(x.type.description)",
+          at: Label(s.calleeRange, "expects at least 2 dimensions"), secondary: originLabels(x)))
+      return nil
+    }
+    let width = x.type.shape.last!
+    let units = s.option("units")!.size!
+    if let expected = s.option("in")?.size, expected != width {
+      var notes: [String] = []
+      if let n = bindingNote(for: [expected.expr, width.expr]) { notes.append(n) }
+      report(
+        Diagnostic(
+          .layerInputWidth,
+          "`dense` expects an input of width \(expected.value), but it gets width \(width.value)",
+          at: Label(s.calleeRange, "expects width \(describe(expected))"),
+          secondary: originLabels(x), notes: notes,
+          help: "change `in:` to \(width.value), or change what feeds this layer"))
+      // Go on as if the input had the expected width, so later layers are still checked.
+    }
+    if let batch = batchName, units.expr.names.contains(batch) {
+      report(
+        Diagnostic(
+          .batchDimInParameter, "the batch dimension `\(batch)` cannot size a layer",
+          at: Label(s.optionRanges["units"] ?? s.calleeRange, "uses `\(batch)`"),
+          help: "a layer's size must not change with the batch; use a `dim`"))
+      return nil
+    }
+    guard let instance = newLayerInstance("dense", at: s.calleeRange) else { return nil }
+    let bias = s.option("bias")!.flag!
+    var params = [ParameterSpec(name: instance + ".weight", shape: [width.value, units.value], initializer: .uniformFanIn(fanIn: width.value))]
+    if bias {
+      params.append(ParameterSpec(name: instance + ".bias", shape: [units.value], initializer: .uniformFanIn(fanIn: width.value)))
+    }
+    addParameters(params)
+    var shape = x.type.shape
+    shape[shape.count - 1] = units
+    let type = ValueType(shape)
+    let stageText = file.text(in: s.calleeRange)
+    return TypedExpr(
+      .operation(.dense(instance: instance, inFeatures: width.value, units: units.value, bias: bias), [x]), type,
+      s.range, origin: Label(s.calleeRange, "`\(stageText)` gives \(type.explained)"))
+  }
+
+  /// An op that keeps its operand's shape (activations, `detach`).
+  mutating func elementwiseRule(_ s: CallSite, _ op: Operation, allowLabels: Bool = false) -> TypedExpr? {
+    let x = s.operands[0]
+    if !allowLabels { guard requireReal(x, in: s) else { return nil } }
+    return TypedExpr(.operation(op, [x]), x.type, s.range, origin: x.origin)
+  }
+
+  mutating func reductionRule(_ s: CallSite, _ op: Operation) -> TypedExpr? {
+    let x = s.operands[0]
+    guard requireReal(x, in: s) else { return nil }
+    return TypedExpr(.operation(op, [x]), .scalar, s.range)
+  }
+
+  /// `concat(a, b, ...)`: equal shapes but for the last axis, whose sizes add.
+  mutating func concatRule(_ s: CallSite) -> TypedExpr? {
+    for x in s.operands {
+      if x.type.isClassLabels {
+        report(
+          Diagnostic(
+            .notAClassTensor, "`concat` joins numbers, but this operand holds class labels \(x.type.description)",
+            at: Label(x.range, "class labels"), secondary: originLabels(x),
+            help: "turn the labels into numbers first, with `one_hot(\(file.text(in: x.range)))`"))
+        return nil
+      }
+    }
+    let first = s.operands[0]
+    guard first.type.rank >= 1 else {
+      report(Diagnostic(.rankMismatch, "`concat` cannot join scalars", at: Label(first.range, "a scalar")))
+      return nil
+    }
+    for x in s.operands.dropFirst() {
+      let a = first.type.shape.dropLast()
+      let b = x.type.shape.dropLast()
+      if x.type.rank != first.type.rank || Array(a) != Array(b) {
+        report(
+          Diagnostic(
+            .shapeMismatch,
+            "`concat` joins along the last axis, so the other dimensions must match, but \(first.type.explained) and \(x.type.explained) differ",
+            at: Label(x.range, "has shape \(x.type.description)"),
+            secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first) + originLabels(x),
+            help: "all operands need the same shape except for the last dimension"))
+        return nil
+      }
+    }
+    var last = s.operands[0].type.shape.last!
+    for x in s.operands.dropFirst() {
+      let d = x.type.shape.last!
+      last = Dim(.add(last.expr, d.expr), value: last.value + d.value)
+    }
+    var shape = first.type.shape
+    shape[shape.count - 1] = last
+    let type = ValueType(shape)
+    return TypedExpr(
+      .operation(.concat, s.operands), type, s.range, origin: Label(s.range, "`concat` gives \(type.explained)"))
+  }
+
+  /// `one_hot(y)`: labels `[...] class(K)` to `[..., K]`.
+  mutating func oneHotRule(_ s: CallSite) -> TypedExpr? {
+    let y = s.operands[0]
+    guard let classes = y.type.classes else {
+      report(
+        Diagnostic(
+          .notAClassTensor, "`one_hot` needs class labels, but this is a tensor of numbers \(y.type.description)",
+          at: Label(y.range, "not class labels"), secondary: originLabels(y),
+          help: "declare the input with a class count, as in `[B] class(10)`"))
+      return nil
+    }
+    if let k = s.option("classes")?.size, k != classes {
+      report(
+        Diagnostic(
+          .classCountMismatch, "`one_hot` is told \(k.value) classes, but its labels have \(classes.value)",
+          at: Label(s.optionRanges["classes"] ?? s.calleeRange, "\(k.value) classes"),
+          secondary: originLabels(y),
+          help: "use `classes: \(classes.description)` or drop the option; the count comes from the labels"))
+      return nil
+    }
+    let type = ValueType(y.type.shape + [classes])
+    return TypedExpr(
+      .operation(.oneHot(classes: classes.value), [y]), type, s.range,
+      origin: Label(s.range, "`one_hot` gives \(type.explained)"))
+  }
+
+  /// A loss: two real tensors of one shape (or a scalar target) to a scalar mean.
+  mutating func lossRule(_ s: CallSite, _ kind: LossKind) -> TypedExpr? {
+    let a = s.operands[0]
+    let b = s.operands[1]
+    guard requireReal(a, in: s), requireReal(b, in: s) else { return nil }
+    if a.type.isScalar {
+      report(
+        Diagnostic(
+          .rankMismatch, "the first operand of `\(kind.rawValue)` is a scalar; it should be the prediction",
+          at: Label(a.range, "a scalar"), help: "write the prediction first and the target second"))
+      return nil
+    }
+    if !b.type.isScalar && b.type.shape != a.type.shape {
+      var help = "make both operands the same shape"
+      if a.type.rank == b.type.rank + 1, a.type.shape.last?.value == 1 {
+        help = "the prediction has a trailing dimension of 1 that the target lacks; give both the same shape"
+      } else if b.type.rank == a.type.rank + 1, b.type.shape.last?.value == 1 {
+        help = "the target has a trailing dimension of 1 that the prediction lacks; give both the same shape"
+      }
+      report(
+        Diagnostic(
+          .shapeMismatch,
+          "`\(kind.rawValue)` compares \(a.type.explained) with \(b.type.explained); the shapes must be equal (or the target a single number)",
+          at: Label(b.range, "has shape \(b.type.description)"),
+          secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b),
+          help: help))
+      return nil
+    }
+    return TypedExpr(.operation(.loss(kind), [a, b]), .scalar, s.range)
+  }
+
+  /// Reports class labels used where numbers are needed.
+  mutating func requireReal(_ x: TypedExpr, in s: CallSite) -> Bool {
+    guard x.type.isClassLabels else { return true }
+    report(
+      Diagnostic(
+        .notAClassTensor, "`\(s.name)` needs numbers, but `\(file.text(in: x.range))` holds class labels \(x.type.description)",
+        at: Label(x.range, "class labels"), secondary: originLabels(x),
+        help: "turn labels into numbers with `one_hot(\(file.text(in: x.range)))`"))
+    return false
+  }
+}

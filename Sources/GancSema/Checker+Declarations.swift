@@ -1,0 +1,481 @@
+import GancDiagnostics
+import GancSource
+import GancSyntax
+
+extension Checker {
+  // MARK: - Dimensions
+
+  mutating func checkDimensions() {
+    var batchDecls: [DimensionDecl] = []
+    for decl in program.declarations {
+      guard case .dimension(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
+      guard let dim = evaluateDim(d.value) else { continue }
+      guard dim.value > 0 else {
+        report(
+          Diagnostic(
+            .optionRange, "a dimension must be positive, but `\(d.name.name)` is \(dim.value)",
+            at: Label(d.value.range, "is \(dim.value)")))
+        continue
+      }
+      let info = DimensionInfo(name: d.name.name, value: dim.value, expr: dim.expr, isBatch: d.isBatch, range: d.name.range)
+      dimensions.append(info)
+      dimensionValues[d.name.name] = dim.value
+      dimensionExprs[d.name.name] = .named(d.name.name)
+      if d.isBatch { batchDecls.append(d) }
+    }
+    if let first = batchDecls.first {
+      batchName = first.name.name
+      used.insert(first.name.name)
+      for extra in batchDecls.dropFirst() {
+        report(
+          Diagnostic(
+            .duplicateDeclaration, "a model has one batch dimension", at: Label(extra.name.range, "second `batch`"),
+            secondary: [Label(first.name.range, "first `batch`")], help: "declare the other one with `dim`"))
+      }
+    } else {
+      let at = program.declarations.first?.range ?? SourceRange(at: 0)
+      report(
+        Diagnostic(
+          .missingDeclaration, "the model does not declare its batch size",
+          at: Label(SourceRange(at: at.start), ""),
+          help: "add a line such as `batch B = 64` and use `B` as the first dimension of inputs"))
+    }
+  }
+
+  /// Evaluates a dimension expression: integers, declared dims and `+ - * /` on them.
+  mutating func evaluateDim(_ e: Expr) -> Dim? {
+    switch e.kind {
+    case .integer(let v):
+      return .constant(v)
+    case .identifier(let n):
+      if let v = dimensionValues[n], let x = dimensionExprs[n] {
+        used.insert(n)
+        return Dim(x, value: v)
+      }
+      if let s = symbols[n] {
+        if s.kind == .dimension {
+          report(
+            Diagnostic(
+              .unknownName, "dimension `\(n)` is used before it has a value", at: Label(e.range, "not yet declared"),
+              secondary: [Label(s.range, "declared later here")], help: "declare `\(n)` earlier in the file"))
+        } else {
+          report(
+            Diagnostic(
+              .wrongKindOfName, "`\(n)` is \(s.kind.rawValue), not a dimension", at: Label(e.range, "not a dimension"),
+              secondary: [Label(s.range, "declared here")]))
+        }
+        return nil
+      }
+      report(unknownNameDiagnostic(n, at: e.range, candidates: dimensionValues.keys, what: "dimension"))
+      return nil
+    case .binary(let op, let l, let r):
+      guard let a = evaluateDim(l), let b = evaluateDim(r) else { return nil }
+      let expr: DimExpr
+      let value: Int?
+      switch op {
+      case .add: (expr, value) = (.add(a.expr, b.expr), a.value + b.value)
+      case .subtract: (expr, value) = (.subtract(a.expr, b.expr), a.value - b.value)
+      case .multiply: (expr, value) = (.multiply(a.expr, b.expr), a.value * b.value)
+      case .divide:
+        expr = .divide(a.expr, b.expr)
+        value = b.value != 0 && a.value % b.value == 0 ? a.value / b.value : nil
+        if value == nil {
+          report(
+            Diagnostic(
+              .optionRange, "\(a.value) / \(b.value) is not a whole number", at: Label(e.range, "not a whole size")))
+          return nil
+        }
+      default:
+        report(Diagnostic(.unexpectedToken, "a dimension cannot use `\(op.rawValue)`", at: Label(e.range)))
+        return nil
+      }
+      return Dim(expr, value: value!)
+    case .missing:
+      return nil
+    case .float:
+      report(
+        Diagnostic(.optionType, "a dimension must be a whole number", at: Label(e.range, "not an integer")))
+      return nil
+    default:
+      report(
+        Diagnostic(
+          .optionType, "a dimension must be a whole number or a declared `dim`", at: Label(e.range, "not a size")))
+      return nil
+    }
+  }
+
+  /// Resolves a written tensor type.
+  mutating func resolveType(_ t: TypeExpr) -> ValueType? {
+    var shape: [Dim] = []
+    var ok = true
+    for d in t.dimensions {
+      if let dim = evaluateDim(d) {
+        if dim.value <= 0 {
+          report(Diagnostic(.optionRange, "a dimension must be positive, but this is \(dim.value)", at: Label(d.range)))
+          ok = false
+        }
+        shape.append(dim)
+      } else {
+        ok = false
+      }
+    }
+    var classes: Dim?
+    if let c = t.classCount {
+      if let k = evaluateDim(c) {
+        if k.value < 2 {
+          report(Diagnostic(.optionRange, "class labels need at least 2 classes, not \(k.value)", at: Label(c.range)))
+          ok = false
+        }
+        classes = k
+      } else {
+        ok = false
+      }
+    }
+    return ok ? ValueType(shape, classes: classes) : nil
+  }
+
+  /// Inputs and noise are batches: their first dimension is the batch dimension.
+  mutating func requireBatchFirst(_ type: ValueType, _ t: TypeExpr, what: String) -> Bool {
+    guard let batchName else { return false }
+    if let first = type.shape.first, first.expr == .named(batchName) { return true }
+    report(
+      Diagnostic(
+        .rankMismatch, "\(what) is a batch, so its first dimension must be `\(batchName)`",
+        at: Label(t.range, "first dimension is not `\(batchName)`"),
+        help: "write `[\(([batchName] + type.shape.map(\.description)).joined(separator: ", "))]`"))
+    return false
+  }
+
+  // MARK: - Data sets
+
+  mutating func checkDataSets() {
+    for decl in program.declarations {
+      guard case .data(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
+      guard case .call(let callee, let args) = d.source.kind else {
+        if case .missing = d.source.kind { continue }
+        report(
+          Diagnostic(
+            .wrongKindOfName, "a data set is `csv(\"file.csv\")`, `ring8()` or `grid25()`",
+            at: Label(d.source.range, "not a data source")))
+        continue
+      }
+      switch callee.name {
+      case "csv":
+        guard let a = matchArguments(args, names: ["path"], required: ["path"], callee: callee),
+          let path = a["path"]
+        else { continue }
+        guard case .string(let p) = path.kind else {
+          report(Diagnostic(.optionType, "`csv` takes the file's path as a string", at: Label(path.range, "not a string")))
+          continue
+        }
+        dataSets[d.name.name] = .csv(name: d.name.name, path: p, range: d.range)
+      case "ring8", "grid25":
+        let kind = MixtureKind(rawValue: callee.name)!
+        guard let a = matchArguments(args, names: ["std"], required: [], callee: callee) else { continue }
+        var std = kind.defaultStd
+        if let e = a["std"] {
+          guard let v = evaluateNumber(e) else { continue }
+          guard v > 0 else {
+            report(Diagnostic(.optionRange, "`std` must be positive, not \(v)", at: Label(e.range)))
+            continue
+          }
+          std = v
+        }
+        dataSets[d.name.name] = .mixture(name: d.name.name, kind: kind, std: std, range: d.range)
+      default:
+        report(
+          unknownNameDiagnostic(
+            callee.name, at: callee.range, candidates: ["csv", "ring8", "grid25"], what: "data source"))
+      }
+    }
+  }
+
+  // MARK: - Inputs
+
+  mutating func checkInputs() {
+    for decl in program.declarations {
+      guard case .input(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
+      typeRanges[d.name.name] = d.type.range
+      guard let type = resolveType(d.type), requireBatchFirst(type, d.type, what: "an input") else { continue }
+      guard let (dataName, columns, scale) = checkInputSource(d.source, type: type) else { continue }
+      if let s = scale, type.isClassLabels {
+        _ = s
+        report(
+          Diagnostic(
+            .notAClassTensor, "class labels cannot be scaled", at: Label(d.source.range),
+            help: "drop `.scaled(...)`; labels are read as whole numbers"))
+        continue
+      }
+      inputs[d.name.name] = InputSpec(
+        name: d.name.name, type: type, dataSet: dataName, columns: columns, scale: scale, range: d.range)
+    }
+  }
+
+  /// `data`, `data.columns(a..<b)`, `data.column(i)`, each optionally followed by
+  /// `.scaled(from: lo...hi, to: lo...hi)`.
+  private mutating func checkInputSource(_ e: Expr, type: ValueType) -> (String, Range<Int>, LinearMap?)? {
+    let perExample = type.shape.dropFirst().reduce(1) { $0 * $1.value }
+    var expr = e
+    var scale: LinearMap?
+    if case .member(let base, let name, let args) = expr.kind, name.name == "scaled" {
+      guard let a = matchArguments(args ?? [], names: ["from", "to"], required: ["from", "to"], callee: name),
+        let from = evaluateInterval(a["from"]!), let to = evaluateInterval(a["to"]!)
+      else { return nil }
+      scale = LinearMap(from: from, to: to)
+      expr = base
+    }
+    func dataSet(_ b: Expr) -> (String, DataSetSpec)? {
+      guard case .identifier(let n) = b.kind else {
+        report(Diagnostic(.wrongKindOfName, "expected the name of a data set", at: Label(b.range)))
+        return nil
+      }
+      used.insert(n)
+      if let ds = dataSets[n] { return (n, ds) }
+      if let s = symbols[n] {
+        if s.kind != .dataSet {
+          report(
+            Diagnostic(
+              .wrongKindOfName, "`\(n)` is \(s.kind.rawValue), not a data set", at: Label(b.range),
+              secondary: [Label(s.range, "declared here")]))
+        }
+        return nil
+      }
+      report(unknownNameDiagnostic(n, at: b.range, candidates: dataSets.keys, what: "data set"))
+      return nil
+    }
+    let columns: Range<Int>
+    let ds: (String, DataSetSpec)
+    switch expr.kind {
+    case .identifier:
+      guard let found = dataSet(expr) else { return nil }
+      ds = found
+      columns = 0..<(found.1.staticColumnCount ?? perExample)
+    case .member(let base, let name, let args):
+      guard let found = dataSet(base) else { return nil }
+      ds = found
+      switch name.name {
+      case "columns":
+        guard let a = matchArguments(args ?? [], names: ["range"], required: ["range"], callee: name),
+          let r = evaluateIndexRange(a["range"]!)
+        else { return nil }
+        columns = r
+      case "column":
+        guard let a = matchArguments(args ?? [], names: ["index"], required: ["index"], callee: name),
+          let i = evaluateDim(a["index"]!)
+        else { return nil }
+        guard i.value >= 0 else {
+          report(Diagnostic(.optionRange, "a column index cannot be negative", at: Label(a["index"]!.range)))
+          return nil
+        }
+        columns = i.value..<(i.value + 1)
+      default:
+        report(unknownNameDiagnostic(name.name, at: name.range, candidates: ["columns", "column", "scaled"], what: "data selection"))
+        return nil
+      }
+    case .missing:
+      return nil
+    default:
+      report(
+        Diagnostic(
+          .wrongKindOfName, "an input reads a data set: `data`, `data.columns(0..<64)` or `data.column(64)`",
+          at: Label(expr.range, "not a data selection")))
+      return nil
+    }
+    if let n = ds.1.staticColumnCount, columns.upperBound > n {
+      report(
+        Diagnostic(
+          .dataColumns, "`\(ds.0)` has \(n) columns, so columns \(columns.lowerBound)..<\(columns.upperBound) do not exist",
+          at: Label(expr.range, "out of range"), secondary: [Label(ds.1.range, "`\(ds.0)` is declared here")]))
+      return nil
+    }
+    if columns.count != perExample {
+      report(
+        Diagnostic(
+          .dataColumns,
+          "this input reads \(columns.count) column\(columns.count == 1 ? "" : "s") per example, but its type \(type.description) holds \(perExample)",
+          at: Label(expr.range, "\(columns.count) column\(columns.count == 1 ? "" : "s")"),
+          help: "read exactly \(perExample) columns, or change the declared shape"))
+      return nil
+    }
+    return (ds.0, columns, scale)
+  }
+
+  /// `a...b` with real bounds, `a < b`.
+  mutating func evaluateInterval(_ e: Expr) -> ClosedRange<Double>? {
+    guard case .range(let lo, let hi, _) = e.kind else {
+      report(Diagnostic(.optionType, "expected an interval such as `0...16`", at: Label(e.range, "not an interval")))
+      return nil
+    }
+    guard let a = evaluateNumber(lo), let b = evaluateNumber(hi) else { return nil }
+    guard a < b else {
+      report(Diagnostic(.optionRange, "an interval must go from low to high, but \(a) ≥ \(b)", at: Label(e.range)))
+      return nil
+    }
+    return a...b
+  }
+
+  /// `a..<b` or `a...b` of non-negative integers.
+  mutating func evaluateIndexRange(_ e: Expr) -> Range<Int>? {
+    guard case .range(let lo, let hi, let closed) = e.kind else {
+      report(Diagnostic(.optionType, "expected a column range such as `0..<64`", at: Label(e.range, "not a range")))
+      return nil
+    }
+    guard let a = evaluateDim(lo), let b = evaluateDim(hi) else { return nil }
+    let upper = closed ? b.value + 1 : b.value
+    guard a.value >= 0, a.value < upper else {
+      report(Diagnostic(.optionRange, "the column range \(file.text(in: e.range)) is empty or negative", at: Label(e.range)))
+      return nil
+    }
+    return a.value..<upper
+  }
+
+  // MARK: - Noise
+
+  mutating func checkNoises() {
+    for decl in program.declarations {
+      guard case .noise(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
+      typeRanges[d.name.name] = d.type.range
+      guard let type = resolveType(d.type), requireBatchFirst(type, d.type, what: "noise") else { continue }
+      let (callee, args): (Identifier, [Argument])
+      switch d.distribution.kind {
+      case .identifier(let n): (callee, args) = (Identifier(n, d.distribution.range), [])
+      case .call(let c, let a): (callee, args) = (c, a)
+      case .missing: continue
+      default:
+        report(
+          Diagnostic(
+            .wrongKindOfName, "noise is drawn from `normal(mean, std)` or `uniform(low, high)`",
+            at: Label(d.distribution.range, "not a distribution")))
+        continue
+      }
+      var distribution: NoiseDistribution?
+      switch callee.name {
+      case "normal":
+        guard let a = matchArguments(args, names: ["mean", "std"], required: [], callee: callee) else { continue }
+        let mean = a["mean"].flatMap { evaluateNumber($0) } ?? 0
+        let std = a["std"].flatMap { evaluateNumber($0) } ?? 1
+        if std <= 0 {
+          report(Diagnostic(.optionRange, "`std` must be positive, not \(std)", at: Label(a["std"]?.range ?? callee.range)))
+          continue
+        }
+        distribution = .normal(mean: mean, std: std)
+      case "uniform":
+        if type.isClassLabels {
+          if !args.isEmpty {
+            report(
+              Diagnostic(
+                .wrongArgumentCount, "uniform class labels take no bounds; the class count comes from the type",
+                at: Label(d.distribution.range), help: "write `uniform`"))
+            continue
+          }
+          distribution = .uniformClasses
+        } else {
+          guard let a = matchArguments(args, names: ["low", "high"], required: [], callee: callee) else { continue }
+          let low = a["low"].flatMap { evaluateNumber($0) } ?? -1
+          let high = a["high"].flatMap { evaluateNumber($0) } ?? 1
+          if !(low < high) {
+            report(Diagnostic(.optionRange, "`uniform` needs low < high, but \(low) ≥ \(high)", at: Label(d.distribution.range)))
+            continue
+          }
+          distribution = .uniform(low: low, high: high)
+        }
+      default:
+        report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["normal", "uniform"], what: "distribution"))
+        continue
+      }
+      if type.isClassLabels, distribution != .uniformClasses {
+        report(
+          Diagnostic(
+            .notAClassTensor, "class labels are drawn with `uniform`", at: Label(d.distribution.range),
+            help: "write `= uniform`"))
+        continue
+      }
+      noises[d.name.name] = NoiseSpec(name: d.name.name, type: type, distribution: distribution!, range: d.range)
+    }
+  }
+
+  // MARK: - Arguments of non-tensor calls
+
+  /// Matches positional and labelled arguments to `names`, reporting unknown, repeated,
+  /// surplus and missing ones.
+  mutating func matchArguments(
+    _ args: [Argument], names: [String], required: Set<String>, callee: Identifier
+  ) -> [String: Expr]? {
+    var result: [String: Expr] = [:]
+    var ok = true
+    var position = 0
+    for arg in args {
+      let name: String
+      if let label = arg.label {
+        guard names.contains(label.name) else {
+          report(
+            Diagnostic(
+              .unknownOption, "`\(callee.name)` has no option `\(label.name)`", at: Label(label.range, "unknown option"),
+              help: Suggestions.didYouMean(label.name, among: names)
+                ?? "its options are \(names.map { "`\($0)`" }.joined(separator: ", "))"))
+          ok = false
+          continue
+        }
+        name = label.name
+      } else {
+        guard position < names.count else {
+          report(
+            Diagnostic(
+              .wrongArgumentCount, "`\(callee.name)` takes at most \(names.count) argument\(names.count == 1 ? "" : "s")",
+              at: Label(arg.value.range, "one too many")))
+          ok = false
+          continue
+        }
+        name = names[position]
+        position += 1
+      }
+      if result[name] != nil {
+        report(Diagnostic(.duplicateOption, "`\(name)` is given twice", at: Label(arg.value.range)))
+        ok = false
+        continue
+      }
+      result[name] = arg.value
+    }
+    for r in names where required.contains(r) && result[r] == nil && ok {
+      report(
+        Diagnostic(
+          .missingOption, "`\(callee.name)` needs `\(r)`", at: Label(callee.range, "missing `\(r)`")))
+      ok = false
+    }
+    return ok ? result : nil
+  }
+
+  /// Evaluates a real number: literals, declared dims, negation and arithmetic.
+  mutating func evaluateNumber(_ e: Expr) -> Double? {
+    switch e.kind {
+    case .integer(let v): return Double(v)
+    case .float(let v): return v
+    case .unary(.negate, let x): return evaluateNumber(x).map { -$0 }
+    case .identifier(let n) where dimensionValues[n] != nil:
+      used.insert(n)
+      return Double(dimensionValues[n]!)
+    case .binary(let op, let l, let r):
+      guard let a = evaluateNumber(l), let b = evaluateNumber(r) else { return nil }
+      switch op {
+      case .add: return a + b
+      case .subtract: return a - b
+      case .multiply: return a * b
+      case .divide where b != 0: return a / b
+      default: break
+      }
+    case .missing: return nil
+    default: break
+    }
+    report(Diagnostic(.optionType, "expected a number", at: Label(e.range, "not a number")))
+    return nil
+  }
+
+  /// "cannot find `x`", with a did-you-mean among `candidates`.
+  func unknownNameDiagnostic(_ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String) -> Diagnostic {
+    let suggestion = Suggestions.closest(to: name, among: candidates)
+    return Diagnostic(
+      what == "layer or function" ? .unknownLayer : .unknownName,
+      "there is no \(what) named `\(name)`", at: Label(range, "unknown \(what)"),
+      help: suggestion.map { "did you mean `\($0)`?" })
+  }
+}

@@ -1,0 +1,407 @@
+import GancDiagnostics
+import GancSource
+import GancSyntax
+
+extension Checker {
+  /// Types an expression in the current scope: a network body when `net` is set, the
+  /// model's top level otherwise. Returns nil after reporting, or when an operand failed.
+  mutating func checkExpr(_ e: Expr) -> TypedExpr? {
+    switch e.kind {
+    case .missing:
+      return nil
+    case .integer(let v):
+      return TypedExpr(.constant(Double(v)), .scalar, e.range)
+    case .float(let v):
+      return TypedExpr(.constant(v), .scalar, e.range)
+    case .string:
+      report(Diagnostic(.optionType, "a string is not a tensor", at: Label(e.range, "a string")))
+      return nil
+    case .identifier(let n):
+      return resolveValue(n, at: e.range)
+    case .call(let callee, let arguments):
+      if netDecls[callee.name] != nil {
+        return checkNetCall(callee, arguments, range: e.range, calleeRange: e.stageRange ?? callee.range)
+      }
+      if let sig = BuiltinSignature.all[callee.name] {
+        return checkBuiltinCall(sig, arguments, range: e.range, calleeRange: e.stageRange ?? callee.range)
+      }
+      if let s = symbols[callee.name] {
+        report(
+          Diagnostic(
+            .wrongKindOfName, "`\(callee.name)` is \(s.kind.rawValue), so it cannot be called",
+            at: Label(callee.range, "not a layer or network"), secondary: [Label(s.range, "declared here")]))
+        return nil
+      }
+      let candidates = Array(BuiltinSignature.all.keys) + Array(netDecls.keys)
+      report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: candidates, what: "layer or function"))
+      return nil
+    case .member(_, let name, _):
+      report(
+        Diagnostic(
+          .wrongKindOfName, "`.\(name.name)` selects data columns, which only an `input` declaration can do",
+          at: Label(e.range)))
+      return nil
+    case .unary(.negate, let x):
+      guard let v = checkExpr(x) else { return nil }
+      guard !v.type.isClassLabels else {
+        report(Diagnostic(.notAClassTensor, "class labels cannot be negated", at: Label(x.range)))
+        return nil
+      }
+      if case .constant(let c) = v.kind { return TypedExpr(.constant(-c), .scalar, e.range) }
+      return TypedExpr(.operation(.negate, [v]), v.type, e.range, origin: v.origin)
+    case .binary(let op, let l, let r):
+      return checkArithmetic(op, l, r, range: e.range)
+    case .range:
+      report(
+        Diagnostic(.wrongKindOfName, "a range is not a tensor; ranges select data columns", at: Label(e.range)))
+      return nil
+    }
+  }
+
+  /// A name used as a value.
+  private mutating func resolveValue(_ n: String, at range: SourceRange) -> TypedExpr? {
+    if var ctx = net {
+      if let i = ctx.inputs.firstIndex(where: { $0.name == n }) {
+        ctx.usedInputs.insert(i)
+        net = ctx
+        let input = ctx.inputs[i]
+        return TypedExpr(
+          .netInput(i), input.type, range, origin: Label(input.range, "`\(n)` is declared \(input.type.description) here"))
+      }
+      if let local = ctx.locals[n] {
+        ctx.usedLocals.insert(n)
+        net = ctx
+        return TypedExpr(.local(n), local.type, range, origin: local.origin)
+      }
+    }
+    if let v = dimensionValues[n] {
+      used.insert(n)
+      return TypedExpr(.constant(Double(v)), .scalar, range)
+    }
+    guard let s = symbols[n] else {
+      var candidates = Array(symbols.keys)
+      if let ctx = net { candidates += ctx.inputs.map(\.name) + ctx.locals.keys }
+      report(unknownNameDiagnostic(n, at: range, candidates: candidates, what: "value"))
+      return nil
+    }
+    if let ctx = net, [.input, .noise, .binding, .loss].contains(s.kind) {
+      used.insert(n)
+      report(
+        Diagnostic(
+          .wrongKindOfName, "network `\(ctx.name)` cannot see `\(n)`; a network sees only its own inputs",
+          at: Label(range, "not an input of `\(ctx.name)`"), secondary: [Label(s.range, "declared here")],
+          help: "add `\(n)` to the inputs of `\(ctx.name)` and pass it where the network is called"))
+      return nil
+    }
+    used.insert(n)
+    switch s.kind {
+    case .input:
+      guard let i = inputs[n] else { return nil }
+      return TypedExpr(.input(n), i.type, range, origin: Label(typeRanges[n] ?? s.range, "`\(n)` is declared \(i.type.description) here"))
+    case .noise:
+      guard let i = noises[n] else { return nil }
+      return TypedExpr(.noise(n), i.type, range, origin: Label(typeRanges[n] ?? s.range, "`\(n)` is declared \(i.type.description) here"))
+    case .binding, .loss:
+      guard let v = checkBinding(named: n) else { return nil }
+      return TypedExpr(.binding(n), v.type, range, origin: v.origin)
+    case .net:
+      report(
+        Diagnostic(
+          .wrongKindOfName, "`\(n)` is a network; call it with its inputs", at: Label(range, "a network"),
+          secondary: [Label(s.range, "declared here")], help: "write `\(n)(...)`, or pipe into it: `x |> \(n)`"))
+      return nil
+    case .dataSet:
+      report(
+        Diagnostic(
+          .wrongKindOfName, "`\(n)` is a data set; declare an `input` that reads it", at: Label(range),
+          secondary: [Label(s.range, "declared here")]))
+      return nil
+    case .dimension:
+      return nil  // declared but its value failed to check; already reported
+    }
+  }
+
+  /// A top-level `let` or loss, checked on first use.
+  mutating func checkBinding(named n: String) -> TypedExpr? {
+    if let v = bindings[n] { return v }
+    guard let decl = bindingDecls[n] else { return nil }
+    if bindingsStarted.contains(n) {
+      report(
+        Diagnostic(
+          .recursiveNet, "`\(n)` is defined in terms of itself", at: Label(decl.range, "refers back to itself")))
+      return nil
+    }
+    bindingsStarted.insert(n)
+    let saved = net
+    net = nil
+    let v = checkExpr(decl.value)
+    net = saved
+    if let v { bindings[n] = v }
+    return v
+  }
+
+  private mutating func checkArithmetic(_ op: BinaryOperator, _ l: Expr, _ r: Expr, range: SourceRange) -> TypedExpr? {
+    let operation: Operation
+    switch op {
+    case .add: operation = .add
+    case .subtract: operation = .subtract
+    case .multiply: operation = .multiply
+    case .divide: operation = .divide
+    default:
+      report(
+        Diagnostic(
+          .unexpectedToken, "`\(op.rawValue)` compares numbers; it is not allowed in a tensor expression",
+          at: Label(range)))
+      return nil
+    }
+    let a = checkExpr(l)
+    let b = checkExpr(r)
+    guard let a, let b else { return nil }
+    for x in [a, b] where x.type.isClassLabels {
+      report(
+        Diagnostic(
+          .notAClassTensor, "arithmetic needs numbers, but this holds class labels \(x.type.description)",
+          at: Label(x.range, "class labels"), secondary: originLabels(x), help: "use `one_hot(...)` first"))
+      return nil
+    }
+    if case .constant(let x) = a.kind, case .constant(let y) = b.kind {
+      let v: Double
+      switch operation {
+      case .add: v = x + y
+      case .subtract: v = x - y
+      case .multiply: v = x * y
+      default: v = x / y
+      }
+      return TypedExpr(.constant(v), .scalar, range)
+    }
+    if a.type.isScalar || b.type.isScalar || a.type.shape == b.type.shape {
+      let wide = a.type.isScalar ? b : a
+      return TypedExpr(.operation(operation, [a, b]), wide.type, range, origin: wide.origin)
+    }
+    report(
+      Diagnostic(
+        .shapeMismatch,
+        "`\(op.rawValue)` needs operands of the same shape (or a single number), but they are \(a.type.explained) and \(b.type.explained)",
+        at: Label(b.range, "has shape \(b.type.description)"),
+        secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b)))
+    return nil
+  }
+
+  // MARK: - Calls
+
+  private mutating func checkBuiltinCall(
+    _ sig: BuiltinSignature, _ args: [Argument], range: SourceRange, calleeRange: SourceRange
+  ) -> TypedExpr? {
+    var operandExprs: [Expr] = []
+    var optionExprs: [String: (Expr, SourceRange)] = [:]
+    var ok = true
+    var positionalOptions = 0
+    let optionNames = sig.options.map(\.name)
+    for arg in args {
+      if let label = arg.label {
+        guard optionNames.contains(label.name) else {
+          report(
+            Diagnostic(
+              .unknownOption, "`\(sig.name)` has no option `\(label.name)`", at: Label(label.range, "unknown option"),
+              help: Suggestions.didYouMean(label.name, among: optionNames)
+                ?? (optionNames.isEmpty
+                  ? "`\(sig.name)` takes no options"
+                  : "its options are \(optionNames.map { "`\($0)`" }.joined(separator: ", "))")))
+          ok = false
+          continue
+        }
+        if optionExprs[label.name] != nil {
+          report(Diagnostic(.duplicateOption, "`\(label.name)` is given twice", at: Label(label.range)))
+          ok = false
+          continue
+        }
+        optionExprs[label.name] = (arg.value, label.range.union(arg.value.range))
+        continue
+      }
+      switch sig.operands {
+      case .atLeast:
+        operandExprs.append(arg.value)
+      case .exactly(let n) where operandExprs.count < n:
+        operandExprs.append(arg.value)
+      case .exactly:
+        guard positionalOptions < sig.options.count else {
+          report(
+            Diagnostic(
+              .wrongArgumentCount, "`\(sig.name)` takes \(describeArity(sig)), but it is given one more argument",
+              at: Label(arg.value.range, "unexpected argument"), secondary: [Label(calleeRange, "`\(sig.name)` called here")]))
+          ok = false
+          continue
+        }
+        let name = sig.options[positionalOptions].name
+        positionalOptions += 1
+        if optionExprs[name] != nil {
+          report(Diagnostic(.duplicateOption, "`\(name)` is given twice", at: Label(arg.value.range)))
+          ok = false
+          continue
+        }
+        optionExprs[name] = (arg.value, arg.value.range)
+      }
+    }
+    if operandExprs.count < sig.operands.minimum {
+      report(
+        Diagnostic(
+          .wrongArgumentCount,
+          "`\(sig.name)` takes \(describeArity(sig)), but it is given \(operandExprs.count)",
+          at: Label(calleeRange, "missing \(sig.operands.minimum - operandExprs.count) tensor argument\(sig.operands.minimum - operandExprs.count == 1 ? "" : "s")"),
+          help: sig.operands.minimum == 1 ? "pass the input, as in `\(sig.name)(x)` or `x |> \(sig.name)`" : nil))
+      ok = false
+    }
+    var operands: [TypedExpr] = []
+    for e in operandExprs {
+      if let t = checkExpr(e) { operands.append(t) } else { ok = false }
+    }
+    var options: [String: OptionValue] = [:]
+    var optionRanges: [String: SourceRange] = [:]
+    for spec in sig.options {
+      if let (e, r) = optionExprs[spec.name] {
+        optionRanges[spec.name] = r
+        if let v = evaluateOption(spec, e, in: sig.name) { options[spec.name] = v } else { ok = false }
+      } else {
+        switch spec.presence {
+        case .required:
+          report(
+            Diagnostic(
+              .missingOption, "`\(sig.name)` needs `\(spec.name)`: \(spec.help)",
+              at: Label(calleeRange, "missing `\(spec.name)`"),
+              help: "write it as `\(sig.name)(\(spec.name): ...)`"))
+          ok = false
+        case .defaulted(let v): options[spec.name] = v
+        case .optional: break
+        }
+      }
+    }
+    guard ok else { return nil }
+    let site = CallSite(
+      name: sig.name, range: range, calleeRange: calleeRange, operands: operands, options: options,
+      optionRanges: optionRanges)
+    return sig.rule(&self, site)
+  }
+
+  private func describeArity(_ sig: BuiltinSignature) -> String {
+    switch sig.operands {
+    case .exactly(let n): "\(n) tensor argument\(n == 1 ? "" : "s")"
+    case .atLeast(let n): "at least \(n) tensor arguments"
+    }
+  }
+
+  mutating func evaluateOption(_ spec: OptionSpec, _ e: Expr, in callee: String) -> OptionValue? {
+    switch spec.kind {
+    case .size:
+      if case .float = e.kind {
+        report(
+          Diagnostic(
+            .optionType, "`\(spec.name)` of `\(callee)` is a size, a whole number", at: Label(e.range, "not a whole number")))
+        return nil
+      }
+      guard let d = evaluateDim(e) else { return nil }
+      guard d.value > 0 else {
+        report(
+          Diagnostic(.optionRange, "`\(spec.name)` of `\(callee)` must be positive, not \(d.value)", at: Label(e.range)))
+        return nil
+      }
+      return .size(d)
+    case .number(let lo, let hi, let openLo, let openHi):
+      guard let v = evaluateNumber(e) else { return nil }
+      let tooLow = lo.map { openLo ? v <= $0 : v < $0 } ?? false
+      let tooHigh = hi.map { openHi ? v >= $0 : v > $0 } ?? false
+      if tooLow || tooHigh || v.isNaN {
+        let range =
+          "\(lo.map { (openLo ? "(" : "[") + "\($0)" } ?? "(-∞"), \(hi.map { "\($0)" + (openHi ? ")" : "]") } ?? "∞)")"
+        report(
+          Diagnostic(
+            .optionRange, "`\(spec.name)` of `\(callee)` must be in \(range), but it is \(v)",
+            at: Label(e.range, "out of range"), notes: [spec.help]))
+        return nil
+      }
+      return .number(v)
+    case .flag:
+      if case .identifier(let n) = e.kind, n == "true" || n == "false" { return .flag(n == "true") }
+      report(Diagnostic(.optionType, "`\(spec.name)` of `\(callee)` is `true` or `false`", at: Label(e.range)))
+      return nil
+    }
+  }
+
+  private mutating func checkNetCall(
+    _ callee: Identifier, _ args: [Argument], range: SourceRange, calleeRange: SourceRange
+  ) -> TypedExpr? {
+    let name = callee.name
+    used.insert(name)
+    if let ctx = net, ctx.name == name || callStack.contains(name) {
+      report(
+        Diagnostic(
+          .recursiveNet, "network `\(name)` calls itself", at: Label(calleeRange, "a call of `\(name)`"),
+          help: "networks are unrolled when compiled; a network cannot call itself"))
+      return nil
+    }
+    guard let sig = netSignature(named: name) else { return nil }
+    var ok = true
+    for a in args where a.label != nil {
+      report(
+        Diagnostic(
+          .unknownOption, "network inputs are passed by position", at: Label(a.label!.range, "a label"),
+          help: "drop `\(a.label!.name):`"))
+      ok = false
+    }
+    let values = args.map { checkExpr($0.value) }
+    guard ok else { return nil }
+    if values.count != sig.inputs.count {
+      let plural = sig.inputs.count == 1 ? "" : "s"
+      report(
+        Diagnostic(
+          .wrongArgumentCount,
+          "`\(name)` takes \(sig.inputs.count) input\(plural), but it is given \(values.count)",
+          at: Label(calleeRange, "given \(values.count)"),
+          secondary: [Label(sig.nameRange, "`\(name)` takes (\(sig.inputs.map { "\($0.name): \($0.type)" }.joined(separator: ", ")))")]))
+      return nil
+    }
+    var typed: [TypedExpr] = []
+    for (i, v) in values.enumerated() {
+      guard let v else {
+        ok = false
+        continue
+      }
+      let p = sig.inputs[i]
+      if v.type.isClassLabels != p.type.isClassLabels {
+        report(
+          Diagnostic(
+            .notAClassTensor,
+            p.type.isClassLabels
+              ? "input `\(p.name)` of `\(name)` takes class labels, but it is given numbers \(v.type.description)"
+              : "input `\(p.name)` of `\(name)` takes numbers, but it is given class labels \(v.type.description)",
+            at: Label(v.range, "has type \(v.type.description)"),
+            secondary: [Label(p.range, "`\(p.name)` is declared \(p.type.description) here")] + originLabels(v),
+            help: p.type.isClassLabels ? nil : "pass `one_hot(...)` of the labels, or change the input's type"))
+        ok = false
+      } else if v.type.shape != p.type.shape {
+        var notes: [String] = []
+        if let n = bindingNote(for: (v.type.shape + p.type.shape).map(\.expr)) { notes.append(n) }
+        report(
+          Diagnostic(
+            .argumentShape,
+            "input `\(p.name)` of `\(name)` is \(p.type.explained), but it is given \(v.type.explained)",
+            at: Label(v.range, "has shape \(v.type.description)"),
+            secondary: [Label(p.range, "`\(p.name)` is declared \(p.type.description) here")] + originLabels(v),
+            notes: notes))
+        ok = false
+      } else if let a = v.type.classes, let b = p.type.classes, a != b {
+        report(
+          Diagnostic(
+            .classCountMismatch, "input `\(p.name)` of `\(name)` has \(b.value) classes, but it is given labels of \(a.value)",
+            at: Label(v.range, "\(a.value) classes"),
+            secondary: [Label(p.range, "declared with \(b.value) classes here")] + originLabels(v)))
+        ok = false
+      } else {
+        typed.append(v)
+      }
+    }
+    guard ok else { return nil }
+    return TypedExpr(
+      .call(net: name, arguments: typed), sig.output, range,
+      origin: Label(sig.outputRange, "`\(name)` returns \(sig.output.description)"))
+  }
+}

@@ -1,0 +1,192 @@
+import GancSource
+
+/// A checked model: every name resolved, every value typed, every option validated.
+///
+/// This is what lowering consumes. It is produced only when checking found no errors.
+public struct Model: Sendable {
+  public var name: String
+  /// Declared dimensions in declaration order, with their values.
+  public var dimensions: [DimensionInfo]
+  public var batchDimension: String
+  public var dataSets: [DataSetSpec]
+  public var inputs: [InputSpec]
+  public var noises: [NoiseSpec]
+  public var nets: [NetSpec]
+  /// Top-level `let` bindings, referenced by name from losses and samples.
+  public var bindings: [String: TypedExpr]
+  public var losses: [LossSpec]
+  public var schedule: Schedule
+
+  public func net(named n: String) -> NetSpec? { nets.first { $0.name == n } }
+  public func loss(named n: String) -> LossSpec? { losses.first { $0.name == n } }
+  public func input(named n: String) -> InputSpec? { inputs.first { $0.name == n } }
+  public func noise(named n: String) -> NoiseSpec? { noises.first { $0.name == n } }
+
+  /// The declared value of every dimension, for evaluating dimension expressions.
+  public var dimensionValues: [String: Int] {
+    Dictionary(uniqueKeysWithValues: dimensions.map { ($0.name, $0.value) })
+  }
+
+  public var batchSize: Int { dimensionValues[batchDimension] ?? 1 }
+}
+
+public struct DimensionInfo: Sendable {
+  public var name: String
+  public var value: Int
+  public var expr: DimExpr
+  public var isBatch: Bool
+  public var range: SourceRange
+}
+
+/// Where a `data` declaration's rows come from.
+public enum DataSetSpec: Sendable {
+  /// A CSV file; `path` as written, relative to the model file.
+  case csv(name: String, path: String, range: SourceRange)
+  /// A built-in 2-D Gaussian mixture (`ring8`, `grid25`), sampled fresh every batch.
+  case mixture(name: String, kind: MixtureKind, std: Double, range: SourceRange)
+
+  public var name: String {
+    switch self {
+    case .csv(let n, _, _), .mixture(let n, _, _, _): n
+    }
+  }
+
+  public var range: SourceRange {
+    switch self {
+    case .csv(_, _, let r), .mixture(_, _, _, let r): r
+    }
+  }
+
+  /// The number of columns, when known without reading a file.
+  public var staticColumnCount: Int? {
+    switch self {
+    case .csv: nil
+    case .mixture: 2
+    }
+  }
+}
+
+public enum MixtureKind: String, Sendable, CaseIterable {
+  case ring8, grid25
+
+  /// The PacGAN protocol's standard deviation for each mixture.
+  public var defaultStd: Double { self == .ring8 ? 0.01 : 0.05 }
+}
+
+/// A linear map from one interval onto another, e.g. pixel values `0...16 → -1...1`.
+public struct LinearMap: Sendable, Hashable {
+  public var from: ClosedRange<Double>
+  public var to: ClosedRange<Double>
+}
+
+/// `input NAME: TYPE = DATA.columns(...)`: one tensor per batch, read from a data set.
+public struct InputSpec: Sendable {
+  public var name: String
+  public var type: ValueType
+  public var dataSet: String
+  /// The columns read, in order; their count equals the elements per example.
+  public var columns: Range<Int>
+  public var scale: LinearMap?
+  public var range: SourceRange
+}
+
+public enum NoiseDistribution: Sendable, Hashable {
+  case normal(mean: Double, std: Double)
+  case uniform(low: Double, high: Double)
+  /// Class labels drawn uniformly from `0..<classes` (the type's class count).
+  case uniformClasses
+}
+
+/// `noise NAME: TYPE = DISTRIBUTION`: drawn once per training iteration.
+public struct NoiseSpec: Sendable {
+  public var name: String
+  public var type: ValueType
+  public var distribution: NoiseDistribution
+  public var range: SourceRange
+}
+
+/// A network: typed inputs, a body of layers, and the parameters its layers own.
+public struct NetSpec: Sendable {
+  public var name: String
+  public var inputs: [(name: String, type: ValueType)]
+  public var output: ValueType
+  /// The body's result, in terms of `.netInput` and `.local` references.
+  public var body: TypedExpr
+  /// Local `let` bindings of the body by name.
+  public var locals: [String: TypedExpr]
+  /// Every parameter tensor of the layers written in this network's body, in order.
+  public var parameters: [ParameterSpec]
+  public var range: SourceRange
+  public var nameRange: SourceRange
+}
+
+/// How a parameter tensor starts.
+public enum Initializer: Sendable, Hashable {
+  /// Uniform in `±1/sqrt(fanIn)`, PyTorch's default for `Linear` weights and biases.
+  case uniformFanIn(fanIn: Int)
+  case zeros
+  case ones
+}
+
+public struct ParameterSpec: Sendable, Hashable {
+  /// A qualified name such as `G.dense_1.weight`; unique in the model.
+  public var name: String
+  public var shape: [Int]
+  public var initializer: Initializer
+}
+
+public struct LossSpec: Sendable {
+  public var name: String
+  public var value: TypedExpr
+  public var range: SourceRange
+  public var nameRange: SourceRange
+}
+
+/// Adam's settings (PyTorch's defaults unless written).
+public struct OptimizerSpec: Sendable, Hashable {
+  public var learningRate: Double = 1e-3
+  public var beta1: Double = 0.9
+  public var beta2: Double = 0.999
+  public var epsilon: Double = 1e-8
+
+  public init() {}
+}
+
+/// `step NAME: minimize LOSS wrt NETS repeat N using OPTIMIZER`.
+public struct StepSpec: Sendable {
+  public var name: String
+  public var loss: String
+  public var nets: [String]
+  public var repeatCount: Int
+  public var optimizer: OptimizerSpec
+  public var range: SourceRange
+}
+
+/// How generated samples are shown beside their CSV.
+public enum SampleView: Sendable, Hashable {
+  case table
+  /// A grid of grayscale images of `height × width`, values in `range`.
+  case image(height: Int, width: Int, low: Double, high: Double)
+  /// A scatter plot of 2-D points.
+  case scatter
+}
+
+public struct SampleSpec: Sendable {
+  public var value: TypedExpr
+  public var interval: Int?
+  public var count: Int
+  public var view: SampleView
+  public var range: SourceRange
+}
+
+/// The `train` block, resolved.
+public struct Schedule: Sendable {
+  /// Training iterations; nil when `epochs` is given instead (resolved once the data size is known).
+  public var iterations: Int?
+  public var epochs: Int?
+  public var seed: UInt64
+  public var steps: [StepSpec]
+  public var logInterval: Int
+  public var checkpointInterval: Int?
+  public var sample: SampleSpec?
+}
