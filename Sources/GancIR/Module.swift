@@ -1,0 +1,102 @@
+/// How a parameter tensor is initialised.
+public enum ParameterInit: Hashable, Sendable {
+  /// Uniform in `±1/sqrt(fanIn)` (PyTorch's default for linear layers).
+  case uniformFanIn(Int)
+  case zeros
+  case ones
+}
+
+public struct ParameterDecl: Hashable, Sendable {
+  public var name: String
+  public var shape: [Int]
+  public var initializer: ParameterInit
+  /// The network that owns it.
+  public var owner: String
+
+  public init(name: String, shape: [Int], initializer: ParameterInit, owner: String) {
+    self.name = name
+    self.shape = shape
+    self.initializer = initializer
+    self.owner = owner
+  }
+
+  public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// A tensor the caller fills before each run: a batch of data or of noise.
+public struct FeedDecl: Hashable, Sendable {
+  public var name: String
+  public var shape: [Int]
+
+  public init(name: String, shape: [Int]) {
+    self.name = name
+    self.shape = shape
+  }
+}
+
+/// Adam's settings for one step.
+public struct AdamConfig: Hashable, Sendable {
+  public var learningRate: Float
+  public var beta1: Float
+  public var beta2: Float
+  public var epsilon: Float
+
+  public init(learningRate: Float, beta1: Float, beta2: Float, epsilon: Float) {
+    self.learningRate = learningRate
+    self.beta1 = beta1
+    self.beta2 = beta2
+    self.epsilon = epsilon
+  }
+}
+
+/// One training step: the graph computing a loss and the gradients of the parameters it
+/// trains, and the optimizer that applies them.
+public struct TrainingStep: Sendable {
+  public var name: String
+  public var lossName: String
+  /// The networks trained, in the order written.
+  public var networks: [String]
+  /// The parameters trained, in the order of the model's parameter list.
+  public var parameters: [String]
+  public var graph: Graph
+  public var repeatCount: Int
+  public var optimizer: AdamConfig
+
+  public init(
+    name: String, lossName: String, networks: [String], parameters: [String], graph: Graph, repeatCount: Int,
+    optimizer: AdamConfig
+  ) {
+    self.name = name
+    self.lossName = lossName
+    self.networks = networks
+    self.parameters = parameters
+    self.graph = graph
+    self.repeatCount = repeatCount
+    self.optimizer = optimizer
+  }
+
+  /// The loss value's output name in `graph`.
+  public static let lossOutput = "loss"
+  /// The output name of a parameter's gradient.
+  public static func gradientOutput(_ parameter: String) -> String { "grad \(parameter)" }
+}
+
+/// A whole model in IR: its parameters, feeds, training steps and sampling graph.
+public struct Module: Sendable {
+  public var name: String
+  public var parameters: [ParameterDecl]
+  public var feeds: [FeedDecl]
+  public var steps: [TrainingStep]
+  /// Computes the output named `sample` from feeds and parameters, with no gradients.
+  public var sample: Graph?
+
+  public init(name: String, parameters: [ParameterDecl], feeds: [FeedDecl], steps: [TrainingStep], sample: Graph?) {
+    self.name = name
+    self.parameters = parameters
+    self.feeds = feeds
+    self.steps = steps
+    self.sample = sample
+  }
+
+  public static let sampleOutput = "sample"
+}

@@ -1,0 +1,223 @@
+/// A unary elementwise function.
+public enum UnaryFunction: String, Hashable, Sendable {
+  case negate = "neg", exp, log, sqrt, abs, square
+}
+
+/// A binary elementwise function; operands have one shape, or one is a scalar.
+public enum BinaryFunction: String, Hashable, Sendable {
+  case add, subtract = "sub", multiply = "mul", divide = "div"
+}
+
+/// A loss: the mean over all elements of a per-element function of (prediction, target).
+public enum LossFunction: String, Hashable, Sendable {
+  case bceLogits = "bce_logits", bce, mse, l1
+}
+
+/// An operation of the graph IR.
+///
+/// Every op is a pure function of its operands except the sources (`input`, `parameter`),
+/// whose values are set from outside between runs. Shapes are static; the rule for each op
+/// is `Op.resultShapes(for:)`, its derivative is in `GancAutodiff`'s VJP rules, and its
+/// kernel is in `GancRuntime`.
+public enum Op: Hashable, Sendable {
+  // Sources.
+  /// A tensor fed before each run (a batch of data or noise), by name.
+  case input(String)
+  /// A trainable tensor, by its qualified name (`G.dense_0.weight`).
+  case parameter(String)
+  /// A tensor of the result's shape filled with one value.
+  case constant(Float)
+
+  // Linear algebra. Operands of rank > 2 are read as matrices whose rows are all leading
+  // axes flattened (row-major, so no data moves).
+  /// `op(a) · op(b)`, where `op` transposes when its flag is set.
+  case matmul(transposeA: Bool, transposeB: Bool)
+  /// `x[..., n] + b[n]`.
+  case addBias
+  /// Column sums of a matrix, `[..., n] → [n]`: the gradient of `addBias`'s bias.
+  case sumRows
+
+  // Elementwise.
+  case activation(Activation)
+  /// `(dy, y) → dx`: an activation's derivative from its output.
+  case activationGrad(Activation)
+  case unary(UnaryFunction)
+  /// `(dy, x, y) → dx` for `y = f(x)`.
+  case unaryGrad(UnaryFunction)
+  case binary(BinaryFunction)
+  /// `x · c`.
+  case scale(Float)
+
+  // Layout.
+  /// Joins operands along the last axis.
+  case concat
+  /// `length` entries of the last axis from `start`.
+  case slice(start: Int, length: Int)
+  /// `dy` placed at `start` of a zero tensor whose last axis has `total` entries: the
+  /// gradient of `slice`.
+  case padSlice(start: Int, total: Int)
+  /// Class labels (integers stored as floats) to one-hot rows.
+  case oneHot(classes: Int)
+
+  // Reductions and broadcasts.
+  case sum
+  case mean
+  /// A scalar spread over the result's shape (the gradient of `sum`).
+  case broadcast
+
+  // Losses.
+  /// `(prediction, target) → scalar`, the mean over elements.
+  case loss(LossFunction)
+  /// `(prediction, target) → d loss / d prediction`.
+  case lossGrad(LossFunction)
+
+  /// The identity whose gradient is zero (`detach`); removed after differentiation.
+  case stopGradient
+
+  // Fused ops, made by `GancPasses` from the ones above.
+  /// `(x, w[, b]) → act(x · w + b)` in one kernel call: the bias and activation run in
+  /// the epilogue of the matrix product.
+  case dense(Activation)
+  /// `(dy, y) → (dz, db)`: the activation's backward and the bias gradient in one pass.
+  case activationGradSumRows(Activation)
+  /// `(prediction, target) → (loss, d loss / d prediction)` in one pass.
+  case lossWithGrad(LossFunction)
+}
+
+extension Op {
+  /// The name used in IR dumps.
+  public var mnemonic: String {
+    switch self {
+    case .input(let n): "input \"\(n)\""
+    case .parameter(let n): "param \"\(n)\""
+    case .constant(let v): "const \(v)"
+    case .matmul(let ta, let tb): "matmul" + (ta ? ".tA" : "") + (tb ? ".tB" : "")
+    case .addBias: "add_bias"
+    case .sumRows: "sum_rows"
+    case .activation(let a): "\(a)"
+    case .activationGrad(let a): "\(a)_grad"
+    case .unary(let f): f.rawValue
+    case .unaryGrad(let f): "\(f.rawValue)_grad"
+    case .binary(let f): f.rawValue
+    case .scale(let c): "scale \(c)"
+    case .concat: "concat"
+    case .slice(let s, let l): "slice \(s)..<\(s + l)"
+    case .padSlice(let s, let t): "pad_slice \(s) of \(t)"
+    case .oneHot(let k): "one_hot \(k)"
+    case .sum: "sum"
+    case .mean: "mean"
+    case .broadcast: "broadcast"
+    case .loss(let f): f.rawValue
+    case .lossGrad(let f): "\(f.rawValue)_grad"
+    case .stopGradient: "stop_gradient"
+    case .dense(let a): "dense[\(a)]"
+    case .activationGradSumRows(let a): "\(a)_grad+sum_rows"
+    case .lossWithGrad(let f): "\(f.rawValue)+grad"
+    }
+  }
+
+  /// How many results the op has.
+  public var resultCount: Int {
+    switch self {
+    case .activationGradSumRows, .lossWithGrad: 2
+    default: 1
+    }
+  }
+
+  /// Whether the first result may share the buffer of operand 0 when that operand dies
+  /// here: true for elementwise ops that read each element before writing it.
+  public var canWriteOverFirstOperand: Bool {
+    switch self {
+    case .activation, .activationGrad, .unary, .binary, .scale, .addBias, .stopGradient: true
+    default: false
+    }
+  }
+
+  /// The shapes of the results for operands of `shapes`, or a message saying why not.
+  public func resultShapes(for shapes: [[Int]], declared: [Int]? = nil) -> Result<[[Int]], ShapeError> {
+    func fail(_ m: String) -> Result<[[Int]], ShapeError> { .failure(ShapeError(message: "\(mnemonic): \(m)")) }
+    func count(_ s: [Int]) -> Int { s.reduce(1, *) }
+    func arity(_ n: Int) -> Bool { shapes.count == n }
+    switch self {
+    case .input, .parameter, .constant:
+      guard arity(0), let d = declared else { return fail("a source needs a declared shape and no operands") }
+      return .success([d])
+    case .matmul(let ta, let tb):
+      guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count == 2 || tb && shapes[1].count >= 2
+      else { return fail("needs two matrices, got \(shapes)") }
+      let a = shapes[0]
+      let b = shapes[1]
+      let aRows = count(a.dropLast())
+      let aCols = a.last!
+      let bRows = count(b.dropLast())
+      let bCols = b.last!
+      let k1 = ta ? aRows : aCols
+      let k2 = tb ? bCols : bRows
+      guard k1 == k2 else { return fail("inner dimensions \(k1) and \(k2) differ") }
+      let n = tb ? bRows : bCols
+      return .success([ta ? [aCols, n] : Array(a.dropLast()) + [n]])
+    case .addBias:
+      guard arity(2), shapes[1].count == 1, shapes[0].last == shapes[1][0] else { return fail("bias \(shapes.dropFirst()) does not fit \(shapes.first ?? [])") }
+      return .success([shapes[0]])
+    case .sumRows:
+      guard arity(1), let n = shapes[0].last else { return fail("needs a tensor of rank ≥ 1") }
+      return .success([[n]])
+    case .activation, .unary, .scale, .stopGradient:
+      guard arity(1) else { return fail("takes one operand") }
+      return .success([shapes[0]])
+    case .activationGrad:
+      guard arity(2), shapes[0] == shapes[1] else { return fail("operands differ: \(shapes)") }
+      return .success([shapes[0]])
+    case .unaryGrad:
+      guard arity(3), shapes[0] == shapes[1], shapes[1] == shapes[2] else { return fail("operands differ: \(shapes)") }
+      return .success([shapes[0]])
+    case .binary:
+      guard arity(2) else { return fail("takes two operands") }
+      let (a, b) = (shapes[0], shapes[1])
+      if a == b || count(b) == 1 && b.count <= a.count { return .success([a]) }
+      if count(a) == 1 && a.count <= b.count { return .success([b]) }
+      return fail("shapes \(a) and \(b) differ")
+    case .concat:
+      guard shapes.count >= 1, shapes.allSatisfy({ $0.count == shapes[0].count && $0.dropLast() == shapes[0].dropLast() && !$0.isEmpty })
+      else { return fail("operands \(shapes) differ outside the last axis") }
+      return .success([Array(shapes[0].dropLast()) + [shapes.reduce(0) { $0 + $1.last! }]])
+    case .slice(let start, let length):
+      guard arity(1), let last = shapes[0].last, start >= 0, length > 0, start + length <= last else { return fail("\(start)..<\(start + length) is outside \(shapes)") }
+      return .success([Array(shapes[0].dropLast()) + [length]])
+    case .padSlice(let start, let total):
+      guard arity(1), let last = shapes[0].last, start >= 0, start + last <= total else { return fail("does not fit") }
+      return .success([Array(shapes[0].dropLast()) + [total]])
+    case .oneHot(let k):
+      guard arity(1) else { return fail("takes one operand") }
+      return .success([shapes[0] + [k]])
+    case .sum, .mean:
+      guard arity(1) else { return fail("takes one operand") }
+      return .success([[]])
+    case .broadcast:
+      guard arity(1), count(shapes[0]) == 1, let d = declared else { return fail("needs a scalar and a declared shape") }
+      return .success([d])
+    case .loss:
+      guard arity(2), shapes[0] == shapes[1] || count(shapes[1]) == 1 else { return fail("operands \(shapes) differ") }
+      return .success([[]])
+    case .lossGrad:
+      guard arity(2), shapes[0] == shapes[1] || count(shapes[1]) == 1 else { return fail("operands \(shapes) differ") }
+      return .success([shapes[0]])
+    case .dense:
+      guard shapes.count == 2 || shapes.count == 3, shapes[1].count == 2, shapes[0].last == shapes[1][0] else { return fail("bad operands \(shapes)") }
+      if shapes.count == 3 { guard shapes[2] == [shapes[1][1]] else { return fail("bias \(shapes[2]) does not fit") } }
+      return .success([Array(shapes[0].dropLast()) + [shapes[1][1]]])
+    case .activationGradSumRows:
+      guard arity(2), shapes[0] == shapes[1], let n = shapes[0].last else { return fail("operands differ: \(shapes)") }
+      return .success([shapes[0], [n]])
+    case .lossWithGrad:
+      guard arity(2), shapes[0] == shapes[1] || count(shapes[1]) == 1 else { return fail("operands \(shapes) differ") }
+      return .success([[], shapes[0]])
+    }
+  }
+}
+
+/// An IR shape error: a bug in whatever built the graph, never the user's.
+public struct ShapeError: Error, Sendable, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
+}
