@@ -1,0 +1,200 @@
+import GancData
+import GancDiagnostics
+import GancIR
+import GancRuntime
+import GancSema
+import GancSource
+
+/// Fills the feed buffers (data and noise) before each iteration.
+///
+/// All inputs read from one data set share one batch of row indices per iteration, so `x`
+/// and its label `y` come from the same rows. Noise is drawn once per iteration and shared
+/// by every step of that iteration.
+final class DataFeeder {
+  enum Source {
+    case table(Table, sampler: BatchSampler)
+    case mixture(Mixture2D, rng: RandomStream, buffer: [Float])
+  }
+
+  let model: Model
+  let feeds: TensorStore
+  private(set) var sources: [String: Source] = [:]
+  private(set) var noiseStreams: [String: RandomStream] = [:]
+  private var rows: [Int]
+  let batch: Int
+  let prefix: String
+
+  /// A feeder over loaded data; `prefix` separates its random streams from others (the
+  /// sampler uses its own, so sampling never shifts what training draws).
+  init(model: Model, data: LoadedData, feeds: TensorStore, seed: UInt64, prefix: String = "") {
+    self.model = model
+    self.feeds = feeds
+    self.batch = model.batchSize
+    self.rows = Array(repeating: 0, count: model.batchSize)
+    self.prefix = prefix
+    for (name, d) in data.sets {
+      let rng = RandomStream(seed: seed, name: prefix + "data " + name)
+      switch d {
+      case .table(let t):
+        sources[name] = .table(t, sampler: BatchSampler(rowCount: t.rowCount, batchSize: batch, rng: rng))
+      case .mixture(let m):
+        sources[name] = .mixture(m, rng: rng, buffer: Array(repeating: 0, count: 2 * batch))
+      }
+    }
+    for n in model.noises {
+      noiseStreams[n.name] = RandomStream(seed: seed, name: prefix + "noise " + n.name)
+    }
+  }
+
+  /// Draws the next batch of every data set and fresh noise into the feed buffers.
+  func fillAll() {
+    for name in sources.keys.sorted() { fillData(name) }
+    for n in model.noises { fillNoise(n, stream: &noiseStreams[n.name]!) }
+  }
+
+  private func fillData(_ name: String) {
+    switch sources[name]! {
+    case .table(let table, var sampler):
+      rows.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
+      sources[name] = .table(table, sampler: sampler)
+      for input in model.inputs where input.dataSet == name {
+        table.gather(rows: rows, columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
+      }
+    case .mixture(let m, var rng, var buffer):
+      buffer.withUnsafeMutableBufferPointer { m.sample(count: batch, into: $0, rng: &rng) }
+      let table = Table(rowCount: batch, columnCount: 2, values: buffer)
+      sources[name] = .mixture(m, rng: rng, buffer: buffer)
+      for input in model.inputs where input.dataSet == name {
+        table.gather(
+          rows: Array(0..<batch), columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
+      }
+    }
+  }
+
+  func fillNoise(_ n: NoiseSpec, stream: inout RandomStream) {
+    let buf = feeds.buffer(n.name)!
+    switch n.distribution {
+    case .normal(let mean, let std): stream.fillNormal(buf, mean: Float(mean), std: Float(std))
+    case .uniform(let low, let high): stream.fillUniform(buf, low: Float(low), high: Float(high))
+    case .uniformClasses: stream.fillClasses(buf, classes: n.type.classes!.value)
+    }
+  }
+
+  static func scale(_ m: LinearMap) -> LinearScale {
+    LinearScale(from: Float(m.from.lowerBound)...Float(m.from.upperBound), to: Float(m.to.lowerBound)...Float(m.to.upperBound))
+  }
+
+  // MARK: - Checkpoint state
+
+  struct State: Codable {
+    var samplers: [String: BatchSampler.State]
+    var streams: [String: UInt64]
+  }
+
+  var state: State {
+    var samplers: [String: BatchSampler.State] = [:]
+    var streams: [String: UInt64] = [:]
+    for (name, s) in sources {
+      switch s {
+      case .table(_, let sampler): samplers[name] = sampler.state
+      case .mixture(_, let rng, _): streams["data " + name] = rng.counter
+      }
+    }
+    for (name, s) in noiseStreams { streams["noise " + name] = s.counter }
+    return State(samplers: samplers, streams: streams)
+  }
+
+  func restore(_ state: State, seed: UInt64) throws(DriverError) {
+    for (name, s) in sources {
+      switch s {
+      case .table(let t, let sampler):
+        guard let saved = state.samplers[name] else { throw DriverError("the checkpoint has no position for data set `\(name)`") }
+        do {
+          sources[name] = .table(
+            t, sampler: try BatchSampler(rowCount: t.rowCount, batchSize: sampler.batchSize, rng: RandomStream(seed: seed, name: prefix + "data " + name), state: saved))
+        } catch {
+          throw DriverError("cannot resume data set `\(name)`: \(error.description)")
+        }
+      case .mixture(let m, var rng, let buffer):
+        guard let c = state.streams["data " + name] else { throw DriverError("the checkpoint has no position for data set `\(name)`") }
+        rng.counter = c
+        sources[name] = .mixture(m, rng: rng, buffer: buffer)
+      }
+    }
+    for name in Array(noiseStreams.keys) {
+      guard let c = state.streams["noise " + name] else { throw DriverError("the checkpoint has no position for noise `\(name)`") }
+      noiseStreams[name]!.counter = c
+    }
+  }
+}
+
+/// Data that does not fit the model, as a diagnostic on the model's source.
+struct FeedError: Error {
+  var diagnostic: Diagnostic
+  init(_ d: Diagnostic) { diagnostic = d }
+}
+
+/// The data sets of a model, read and validated against the inputs that use them.
+struct LoadedData {
+  enum Set {
+    case table(Table)
+    case mixture(Mixture2D)
+  }
+
+  var sets: [String: Set] = [:]
+
+  /// Loads every data set. Data that does not fit the model (too few columns, labels out
+  /// of range) is reported as a diagnostic on the declaration that reads it.
+  init(model: Model, directory: String) throws(FeedError) {
+    for ds in model.dataSets {
+      switch ds {
+      case .csv(let name, let path, let range):
+        let resolved = FileIO.resolve(path, relativeTo: directory)
+        let table: Table
+        do {
+          table = try Table(csvAt: resolved)
+        } catch {
+          throw FeedError(Diagnostic(.dataFile, "cannot read data set `\(name)`: \(error.description)", at: Label(range, "read here")))
+        }
+        guard table.rowCount > 0 else {
+          throw FeedError(Diagnostic(.dataFile, "data set `\(name)` has no rows", at: Label(range)))
+        }
+        sets[name] = .table(table)
+      case .mixture(let name, let kind, let std, _):
+        sets[name] = .mixture(kind == .ring8 ? Mixture2D.ring8(std: Float(std)) : Mixture2D.grid25(std: Float(std)))
+      }
+    }
+    for input in model.inputs {
+      guard case .table(let t) = sets[input.dataSet] else { continue }
+      if input.columns.upperBound > t.columnCount {
+        throw FeedError(
+          Diagnostic(
+            .dataColumns,
+            "input `\(input.name)` reads columns \(input.columns.lowerBound)..<\(input.columns.upperBound), but `\(input.dataSet)` has \(t.columnCount) column\(t.columnCount == 1 ? "" : "s")",
+            at: Label(input.range, "reads past the last column")))
+      }
+      if let k = input.type.classes?.value {
+        let c = input.columns.lowerBound
+        for r in 0..<t.rowCount {
+          let v = t[r, c]
+          if v != v.rounded() || v < 0 || Int(v) >= k {
+            throw FeedError(
+              Diagnostic(
+                .dataColumns,
+                "input `\(input.name)` holds class labels in 0..<\(k), but row \(r + 1) of `\(input.dataSet)` has \(v) in column \(c)",
+                at: Label(input.range, "labels read here"),
+                help: "check the column index and the class count"))
+          }
+        }
+      }
+    }
+  }
+
+  /// Rows in the first CSV data set an input reads (for `epochs`), if any.
+  func epochRowCount(_ model: Model) -> Int? {
+    for input in model.inputs {
+      if case .table(let t) = sets[input.dataSet] { return t.rowCount }
+    }
+    return nil
+  }
+}

@@ -1,0 +1,202 @@
+import GancIR
+
+/// One resolved kernel call: the op with its pointers and sizes bound.
+enum Kernel {
+  typealias P = UnsafeMutablePointer<Float>
+
+  case gemm(ta: Bool, tb: Bool, m: Int, n: Int, k: Int, a: P, lda: Int, b: P, ldb: Int, c: P)
+  case dense(Activation, m: Int, n: Int, k: Int, x: P, w: P, bias: P?, out: P)
+  case addBias(rows: Int, cols: Int, x: P, bias: P, out: P)
+  case sumRows(rows: Int, cols: Int, x: P, out: P)
+  case activation(Activation, x: P, y: P, count: Int)
+  case activationGrad(Activation, dy: P, y: P, dx: P, count: Int)
+  case activationGradSumRows(Activation, rows: Int, cols: Int, dy: P, y: P, dz: P, db: P)
+  case unary(Kernels.UnaryOp, x: P, y: P, count: Int)
+  case unaryGrad(Kernels.UnaryOp, dy: P, x: P, y: P, dx: P, count: Int)
+  case binary(Kernels.BinaryOp, a: P, aCount: Int, b: P, bCount: Int, out: P, count: Int)
+  case scale(Float, x: P, y: P, count: Int)
+  case concat(rows: Int, inputs: [(pointer: UnsafePointer<Float>, cols: Int)], out: P)
+  case slice(rows: Int, sourceCols: Int, start: Int, length: Int, source: P, out: P)
+  case padSlice(rows: Int, totalCols: Int, start: Int, length: Int, source: P, out: P)
+  case oneHot(labels: P, count: Int, classes: Int, out: P)
+  case sum(x: P, count: Int, out: P)
+  case mean(x: P, count: Int, out: P)
+  case broadcast(x: P, out: P, count: Int)
+  case loss(LossFunction, p: P, t: P, count: Int, out: P)
+  case lossGrad(LossFunction, p: P, t: P, count: Int, dx: P)
+  case lossWithGrad(LossFunction, p: P, t: P, count: Int, out: P, dx: P)
+
+  /// The kernel for `inst`, or nil for instructions that need no work at run time
+  /// (sources, whose values are already in place).
+  static func make(_ inst: Instruction, graph g: Graph, pointers: [P?]) throws(RuntimeError) -> Kernel? {
+    func ptr(_ v: ValueID) throws(RuntimeError) -> P {
+      guard let p = pointers[v.index] else { throw RuntimeError("value \(v) has no storage") }
+      return p
+    }
+    func count(_ v: ValueID) -> Int { g.elementCount(of: v) }
+    func rowsCols(_ v: ValueID) -> (Int, Int) {
+      let s = g.shape(of: v)
+      let cols = s.last ?? 1
+      return (cols == 0 ? 0 : count(v) / cols, cols)
+    }
+    let o = inst.operands
+    let r = inst.results
+    switch inst.op {
+    case .input, .parameter, .constant:
+      return nil
+    case .stopGradient:
+      throw RuntimeError("stop_gradient must be removed before a graph runs")
+    case .matmul(let ta, let tb):
+      let (ar, ac) = rowsCols(o[0])
+      let (br, bc) = rowsCols(o[1])
+      let m = ta ? ac : ar
+      let k = ta ? ar : ac
+      let n = tb ? br : bc
+      return .gemm(ta: ta, tb: tb, m: m, n: n, k: k, a: try ptr(o[0]), lda: ac, b: try ptr(o[1]), ldb: bc, c: try ptr(r[0]))
+    case .dense(let a):
+      let (m, k) = rowsCols(o[0])
+      let n = g.shape(of: o[1])[1]
+      return .dense(a, m: m, n: n, k: k, x: try ptr(o[0]), w: try ptr(o[1]), bias: o.count > 2 ? try ptr(o[2]) : nil, out: try ptr(r[0]))
+    case .addBias:
+      let (rows, cols) = rowsCols(o[0])
+      return .addBias(rows: rows, cols: cols, x: try ptr(o[0]), bias: try ptr(o[1]), out: try ptr(r[0]))
+    case .sumRows:
+      let (rows, cols) = rowsCols(o[0])
+      return .sumRows(rows: rows, cols: cols, x: try ptr(o[0]), out: try ptr(r[0]))
+    case .activation(let a):
+      return .activation(a, x: try ptr(o[0]), y: try ptr(r[0]), count: count(r[0]))
+    case .activationGrad(let a):
+      return .activationGrad(a, dy: try ptr(o[0]), y: try ptr(o[1]), dx: try ptr(r[0]), count: count(r[0]))
+    case .activationGradSumRows(let a):
+      let (rows, cols) = rowsCols(o[0])
+      return .activationGradSumRows(a, rows: rows, cols: cols, dy: try ptr(o[0]), y: try ptr(o[1]), dz: try ptr(r[0]), db: try ptr(r[1]))
+    case .unary(let f):
+      return .unary(unaryOp(f), x: try ptr(o[0]), y: try ptr(r[0]), count: count(r[0]))
+    case .unaryGrad(let f):
+      return .unaryGrad(unaryOp(f), dy: try ptr(o[0]), x: try ptr(o[1]), y: try ptr(o[2]), dx: try ptr(r[0]), count: count(r[0]))
+    case .binary(let f):
+      let op: Kernels.BinaryOp =
+        switch f {
+        case .add: .add
+        case .subtract: .sub
+        case .multiply: .mul
+        case .divide: .div
+        }
+      return .binary(op, a: try ptr(o[0]), aCount: count(o[0]), b: try ptr(o[1]), bCount: count(o[1]), out: try ptr(r[0]), count: count(r[0]))
+    case .scale(let c):
+      return .scale(c, x: try ptr(o[0]), y: try ptr(r[0]), count: count(r[0]))
+    case .concat:
+      let (rows, _) = rowsCols(r[0])
+      var inputs: [(pointer: UnsafePointer<Float>, cols: Int)] = []
+      for v in o { inputs.append((UnsafePointer(try ptr(v)), g.shape(of: v).last!)) }
+      return .concat(rows: rows, inputs: inputs, out: try ptr(r[0]))
+    case .slice(let start, let length):
+      let (rows, cols) = rowsCols(o[0])
+      return .slice(rows: rows, sourceCols: cols, start: start, length: length, source: try ptr(o[0]), out: try ptr(r[0]))
+    case .padSlice(let start, let total):
+      let (rows, cols) = rowsCols(o[0])
+      return .padSlice(rows: rows, totalCols: total, start: start, length: cols, source: try ptr(o[0]), out: try ptr(r[0]))
+    case .oneHot(let k):
+      return .oneHot(labels: try ptr(o[0]), count: count(o[0]), classes: k, out: try ptr(r[0]))
+    case .sum:
+      return .sum(x: try ptr(o[0]), count: count(o[0]), out: try ptr(r[0]))
+    case .mean:
+      return .mean(x: try ptr(o[0]), count: count(o[0]), out: try ptr(r[0]))
+    case .broadcast:
+      return .broadcast(x: try ptr(o[0]), out: try ptr(r[0]), count: count(r[0]))
+    case .loss(let f):
+      return .loss(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]))
+    case .lossGrad(let f):
+      return .lossGrad(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), dx: try ptr(r[0]))
+    case .lossWithGrad(let f):
+      return .lossWithGrad(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]), dx: try ptr(r[1]))
+    }
+  }
+
+  static func unaryOp(_ f: UnaryFunction) -> Kernels.UnaryOp {
+    switch f {
+    case .negate: .neg
+    case .exp: .exp
+    case .log: .log
+    case .sqrt: .sqrt
+    case .abs: .abs
+    case .square: .square
+    }
+  }
+
+  func execute() {
+    switch self {
+    case .gemm(let ta, let tb, let m, let n, let k, let a, let lda, let b, let ldb, let c):
+      Kernels.gemm(
+        transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
+    case .dense(let act, let m, let n, let k, let x, let w, let bias, let out):
+      Kernels.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: n, beta: 0, c: out, ldc: n)
+      if let bias {
+        Kernels.biasActivation(rows: m, cols: n, bias: bias, activation: act, data: out)
+      } else if act != .identity {
+        Kernels.activate(act, out, out, count: m * n)
+      }
+    case .addBias(let rows, let cols, let x, let bias, let out):
+      Kernels.addBias(rows: rows, cols: cols, x: x, bias: bias, out: out)
+    case .sumRows(let rows, let cols, let x, let out):
+      Kernels.sumRows(rows: rows, cols: cols, x: x, out: out)
+    case .activation(let a, let x, let y, let count):
+      Kernels.activate(a, x, y, count: count)
+    case .activationGrad(let a, let dy, let y, let dx, let count):
+      Kernels.activationBackward(a, dy: dy, y: y, dx: dx, count: count)
+    case .activationGradSumRows(let a, let rows, let cols, let dy, let y, let dz, let db):
+      Kernels.activationBackwardBiasReduce(a, rows: rows, cols: cols, dy: dy, y: y, dz: dz, dbias: db)
+    case .unary(let f, let x, let y, let count):
+      Kernels.unary(f, x, y, count: count)
+    case .unaryGrad(let f, let dy, let x, let y, let dx, let count):
+      Kernels.unaryBackward(f, dy: dy, x: x, y: y, dx: dx, count: count)
+    case .binary(let f, let a, let aCount, let b, let bCount, let out, let count):
+      Kernels.binary(f, a, aCount: aCount, b, bCount: bCount, out, count: count)
+    case .scale(let c, let x, let y, let count):
+      Kernels.scale(x, by: c, y, count: count)
+    case .concat(let rows, let inputs, let out):
+      Kernels.concatLastAxis(rows: rows, inputs: inputs, out: out)
+    case .slice(let rows, let sourceCols, let start, let length, let source, let out):
+      Kernels.sliceLastAxis(rows: rows, sourceCols: sourceCols, start: start, length: length, source: source, out: out)
+    case .padSlice(let rows, let totalCols, let start, let length, let source, let out):
+      Kernels.fill(out, count: rows * totalCols, value: 0)
+      Kernels.addSliceLastAxis(rows: rows, sourceCols: totalCols, start: start, length: length, x: source, out: out)
+    case .oneHot(let labels, let count, let classes, let out):
+      _ = Kernels.oneHot(labels: labels, count: count, classes: classes, out: out)
+    case .sum(let x, let count, let out):
+      out.pointee = Kernels.sum(x, count: count)
+    case .mean(let x, let count, let out):
+      out.pointee = Kernels.mean(x, count: count)
+    case .broadcast(let x, let out, let count):
+      Kernels.fill(out, count: count, value: x.pointee)
+    case .loss(let f, let p, let t, let count, let out):
+      switch f {
+      case .bceLogits: out.pointee = Kernels.bceWithLogits(logits: p, targets: t, count: count)
+      case .bce: out.pointee = Kernels.bce(probabilities: p, targets: t, count: count)
+      case .mse: out.pointee = Kernels.mse(a: p, b: t, count: count)
+      case .l1: out.pointee = Kernels.l1(a: p, b: t, count: count)
+      }
+    case .lossGrad(let f, let p, let t, let count, let dx):
+      switch f {
+      case .bceLogits: Kernels.bceWithLogitsGradient(logits: p, targets: t, count: count, scale: 1, dx: dx)
+      case .bce: Kernels.bceGradient(probabilities: p, targets: t, count: count, scale: 1, dx: dx)
+      case .mse: Kernels.mseGradient(a: p, b: t, count: count, scale: 1, da: dx)
+      case .l1: Kernels.l1Gradient(a: p, b: t, count: count, scale: 1, da: dx)
+      }
+    case .lossWithGrad(let f, let p, let t, let count, let out, let dx):
+      switch f {
+      case .bceLogits:
+        out.pointee = Kernels.bceWithLogitsForwardBackward(logits: p, targets: t, count: count, scale: 1, dx: dx)
+      case .bce:
+        out.pointee = Kernels.bce(probabilities: p, targets: t, count: count)
+        Kernels.bceGradient(probabilities: p, targets: t, count: count, scale: 1, dx: dx)
+      case .mse:
+        out.pointee = Kernels.mse(a: p, b: t, count: count)
+        Kernels.mseGradient(a: p, b: t, count: count, scale: 1, da: dx)
+      case .l1:
+        out.pointee = Kernels.l1(a: p, b: t, count: count)
+        Kernels.l1Gradient(a: p, b: t, count: count, scale: 1, da: dx)
+      }
+    }
+  }
+}

@@ -1,1 +1,0 @@
-// GancRuntime: kernels, random numbers, the executor and optimizers.
