@@ -84,6 +84,9 @@ enum VJP {
     case .padSlice(let start, _):
       return [g.add(.slice(start: start, length: g.shape(of: x[0]).last!), dy)]
 
+    case .reshape:
+      return [g.add(.reshape, dy, shape: g.shape(of: x[0]))]
+
     case .sum:
       return [g.add(.broadcast, dy, shape: g.shape(of: x[0]))]
 

@@ -56,6 +56,8 @@ public enum Op: Hashable, Sendable {
   /// `dy` placed at `start` of a zero tensor whose last axis has `total` entries: the
   /// gradient of `slice`.
   case padSlice(start: Int, total: Int)
+  /// The same elements (row-major) in the result's declared shape; a view, not a copy.
+  case reshape
   /// Class labels (integers stored as floats) to one-hot rows.
   case oneHot(classes: Int)
 
@@ -104,6 +106,7 @@ extension Op {
     case .slice(let s, let l): "slice \(s)..<\(s + l)"
     case .padSlice(let s, let t): "pad_slice \(s) of \(t)"
     case .oneHot(let k): "one_hot \(k)"
+    case .reshape: "reshape"
     case .sum: "sum"
     case .mean: "mean"
     case .broadcast: "broadcast"
@@ -187,6 +190,9 @@ extension Op {
     case .padSlice(let start, let total):
       guard arity(1), let last = shapes[0].last, start >= 0, start + last <= total else { return fail("does not fit") }
       return .success([Array(shapes[0].dropLast()) + [total]])
+    case .reshape:
+      guard arity(1), let d = declared, count(d) == count(shapes[0]) else { return fail("needs a declared shape of as many elements") }
+      return .success([d])
     case .oneHot(let k):
       guard arity(1) else { return fail("takes one operand") }
       return .success([shapes[0] + [k]])

@@ -159,6 +159,8 @@ struct GraphLowerer {
       return graph.add(.oneHot(classes: k), lower(args[0]))
     case .detach:
       return graph.add(.stopGradient, lower(args[0]))
+    case .reshape:
+      return graph.add(.reshape, lower(args[0]), shape: type.shape.map(\.value))
     case .negate:
       return graph.add(.scale(-1), lower(args[0]))
     case .add, .subtract, .multiply, .divide:

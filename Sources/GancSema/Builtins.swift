@@ -9,16 +9,20 @@ public enum OptionKind: Sendable, Hashable {
   case number(min: Double?, max: Double?, openMin: Bool, openMax: Bool)
   /// `true` or `false`.
   case flag
+  /// Every remaining positional argument, each a size: the shape of `reshape`.
+  case sizes
 }
 
 public enum OptionValue: Sendable, Hashable {
   case size(Dim)
   case number(Double)
   case flag(Bool)
+  case sizes([Dim])
 
   public var size: Dim? { if case .size(let d) = self { d } else { nil } }
   public var number: Double? { if case .number(let v) = self { v } else { nil } }
   public var flag: Bool? { if case .flag(let b) = self { b } else { nil } }
+  public var sizes: [Dim]? { if case .sizes(let d) = self { d } else { nil } }
 }
 
 /// An option of a built-in: its name, kind, whether it must be given, and its meaning.
@@ -123,6 +127,14 @@ extension BuiltinSignature {
       options: [OptionSpec("classes", .size, .optional, "the class count (checked against the labels'; optional)")],
       rule: { c, s in c.oneHotRule(s) }),
     BuiltinSignature(
+      name: "reshape", category: .function, summary: "the same values in another shape (same element count)",
+      operands: .exactly(1), options: [OptionSpec("shape", .sizes, .required, "the new shape, batch first")],
+      rule: { c, s in c.reshapeRule(s) }),
+    BuiltinSignature(
+      name: "squeeze", category: .function, summary: "drops an axis of size 1 (the last, unless `axis` says which)",
+      operands: .exactly(1), options: [OptionSpec("axis", .size, .optional, "which axis, counting from 0 (must not be the batch)")],
+      rule: { c, s in c.squeezeRule(s) }),
+    BuiltinSignature(
       name: "detach", category: .function, summary: "the same value, through which no gradient flows",
       operands: .exactly(1), options: [], rule: { c, s in c.elementwiseRule(s, .detach, allowLabels: true) }),
     BuiltinSignature(
@@ -208,6 +220,57 @@ extension Checker {
     let x = s.operands[0]
     if !allowLabels { guard requireReal(x, in: s) else { return nil } }
     return TypedExpr(.operation(op, [x]), x.type, s.range, origin: x.origin)
+  }
+
+  /// `reshape(x, B / 2, 4)`: the same elements, row-major, in a new shape.
+  mutating func reshapeRule(_ s: CallSite) -> TypedExpr? {
+    let x = s.operands[0]
+    let dims = s.option("shape")!.sizes!
+    let type = ValueType(dims, classes: x.type.classes)
+    guard type.elementCount == x.type.elementCount else {
+      var notes: [String] = []
+      if let n = bindingNote(for: (dims + x.type.shape).map(\.expr)) { notes.append(n) }
+      report(
+        Diagnostic(
+          .shapeMismatch,
+          "`reshape` keeps every element, but \(x.type.explained) has \(x.type.elementCount) and \(type.explained) has \(type.elementCount)",
+          at: Label(s.optionRanges["shape"] ?? s.calleeRange, "\(type.elementCount) elements"),
+          secondary: [Label(x.range, "\(x.type.elementCount) elements")] + originLabels(x), notes: notes))
+      return nil
+    }
+    return TypedExpr(
+      .operation(.reshape, [x]), type, s.range, origin: Label(s.calleeRange, "`reshape` gives \(type.explained)"))
+  }
+
+  /// `squeeze(x)`: `[..., 1] → [...]`. Unlike PyTorch's, it drops exactly one named axis,
+  /// never the batch, so a batch of one does not silently lose its batch axis.
+  mutating func squeezeRule(_ s: CallSite) -> TypedExpr? {
+    let x = s.operands[0]
+    let axis = s.option("axis")?.size?.value ?? (x.type.rank - 1)
+    guard x.type.rank >= 2, axis >= 1, axis < x.type.rank else {
+      report(
+        Diagnostic(
+          .rankMismatch,
+          x.type.rank < 2
+            ? "`squeeze` would remove the batch axis of \(x.type.description)"
+            : "`squeeze` axis \(axis) is not one of the non-batch axes 1..<\(x.type.rank) of \(x.type.description)",
+          at: Label(s.optionRanges["axis"] ?? s.calleeRange), secondary: originLabels(x)))
+      return nil
+    }
+    guard x.type.shape[axis].value == 1 else {
+      report(
+        Diagnostic(
+          .shapeMismatch,
+          "`squeeze` removes an axis of size 1, but axis \(axis) of \(x.type.explained) has size \(x.type.shape[axis].value)",
+          at: Label(s.optionRanges["axis"] ?? s.calleeRange, "axis \(axis) has size \(x.type.shape[axis].value)"),
+          secondary: [Label(x.range, "has shape \(x.type.description)")] + originLabels(x)))
+      return nil
+    }
+    var shape = x.type.shape
+    shape.remove(at: axis)
+    let type = ValueType(shape, classes: x.type.classes)
+    return TypedExpr(
+      .operation(.reshape, [x]), type, s.range, origin: Label(s.calleeRange, "`squeeze` gives \(type.explained)"))
   }
 
   mutating func reductionRule(_ s: CallSite, _ op: Operation) -> TypedExpr? {

@@ -137,10 +137,10 @@ extension Checker {
   /// Inputs and noise are batches: their first dimension is the batch dimension.
   mutating func requireBatchFirst(_ type: ValueType, _ t: TypeExpr, what: String) -> Bool {
     guard let batchName else { return false }
-    if let first = type.shape.first, first.expr == .named(batchName) { return true }
+    if let first = type.shape.first, first.expr.names.contains(batchName) { return true }
     report(
       Diagnostic(
-        .rankMismatch, "\(what) is a batch, so its first dimension must be `\(batchName)`",
+        .rankMismatch, "\(what) is a batch, so its first dimension must be `\(batchName)` (or made from it, like `\(batchName) / 2`)",
         at: Label(t.range, "first dimension is not `\(batchName)`"),
         help: "write `[\(([batchName] + type.shape.map(\.description)).joined(separator: ", "))]`"))
     return false

@@ -196,6 +196,7 @@ extension Checker {
     var optionExprs: [String: (Expr, SourceRange)] = [:]
     var ok = true
     var positionalOptions = 0
+    var sizeExprs: [Expr] = []
     let optionNames = sig.options.map(\.name)
     for arg in args {
       if let label = arg.label {
@@ -216,6 +217,10 @@ extension Checker {
           continue
         }
         optionExprs[label.name] = (arg.value, label.range.union(arg.value.range))
+        continue
+      }
+      if sig.options.contains(where: { $0.kind == .sizes }), operandExprs.count >= sig.operands.minimum {
+        sizeExprs.append(arg.value)
         continue
       }
       switch sig.operands {
@@ -258,7 +263,11 @@ extension Checker {
     var options: [String: OptionValue] = [:]
     var optionRanges: [String: SourceRange] = [:]
     for spec in sig.options {
-      if let (e, r) = optionExprs[spec.name] {
+      if spec.kind == .sizes, let first = sizeExprs.first {
+        let r = first.range.union(sizeExprs.last!.range)
+        optionRanges[spec.name] = r
+        if let v = evaluateSizes(sizeExprs) { options[spec.name] = v } else { ok = false }
+      } else if let (e, r) = optionExprs[spec.name] {
         optionRanges[spec.name] = r
         if let v = evaluateOption(spec, e, in: sig.name) { options[spec.name] = v } else { ok = false }
       } else {
@@ -280,6 +289,19 @@ extension Checker {
       name: sig.name, range: range, calleeRange: calleeRange, operands: operands, options: options,
       optionRanges: optionRanges)
     return sig.rule(&self, site)
+  }
+
+  private mutating func evaluateSizes(_ parts: [Expr]) -> OptionValue? {
+    var dims: [Dim] = []
+    for p in parts {
+      guard let d = evaluateDim(p) else { return nil }
+      guard d.value > 0 else {
+        report(Diagnostic(.optionRange, "a size must be positive, not \(d.value)", at: Label(p.range)))
+        return nil
+      }
+      dims.append(d)
+    }
+    return .sizes(dims)
   }
 
   private func describeArity(_ sig: BuiltinSignature) -> String {
@@ -319,6 +341,8 @@ extension Checker {
         return nil
       }
       return .number(v)
+    case .sizes:
+      return evaluateSizes([e])
     case .flag:
       if case .identifier(let n) = e.kind, n == "true" || n == "false" { return .flag(n == "true") }
       report(Diagnostic(.optionType, "`\(spec.name)` of `\(callee)` is `true` or `false`", at: Label(e.range)))

@@ -29,6 +29,8 @@ public enum Operation: Hashable, Sendable {
   case concat
   /// Class labels `[..]` to one-hot rows `[.., classes]`.
   case oneHot(classes: Int)
+  /// The same elements in the result's shape.
+  case reshape
   /// The identity whose gradient is zero: a path the optimiser must not follow.
   case detach
   case negate

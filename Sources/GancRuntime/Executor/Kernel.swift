@@ -19,6 +19,7 @@ enum Kernel {
   case slice(rows: Int, sourceCols: Int, start: Int, length: Int, source: P, out: P)
   case padSlice(rows: Int, totalCols: Int, start: Int, length: Int, source: P, out: P)
   case oneHot(labels: P, count: Int, classes: Int, out: P)
+  case copy(x: P, y: P, count: Int)
   case sum(x: P, count: Int, out: P)
   case mean(x: P, count: Int, out: P)
   case broadcast(x: P, out: P, count: Int)
@@ -96,6 +97,10 @@ enum Kernel {
     case .padSlice(let start, let total):
       let (rows, cols) = rowsCols(o[0])
       return .padSlice(rows: rows, totalCols: total, start: start, length: cols, source: try ptr(o[0]), out: try ptr(r[0]))
+    case .reshape:
+      // A view when the plan gave both the same memory; a copy when the result is pinned elsewhere.
+      let (x, y) = (try ptr(o[0]), try ptr(r[0]))
+      return x == y ? nil : .copy(x: x, y: y, count: count(r[0]))
     case .oneHot(let k):
       return .oneHot(labels: try ptr(o[0]), count: count(o[0]), classes: k, out: try ptr(r[0]))
     case .sum:
@@ -161,6 +166,8 @@ enum Kernel {
     case .padSlice(let rows, let totalCols, let start, let length, let source, let out):
       Kernels.fill(out, count: rows * totalCols, value: 0)
       Kernels.addSliceLastAxis(rows: rows, sourceCols: totalCols, start: start, length: length, x: source, out: out)
+    case .copy(let x, let y, let count):
+      Kernels.copy(x, y, count: count)
     case .oneHot(let labels, let count, let classes, let out):
       _ = Kernels.oneHot(labels: labels, count: count, classes: classes, out: out)
     case .sum(let x, let count, let out):

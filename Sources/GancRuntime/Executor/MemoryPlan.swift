@@ -52,18 +52,29 @@ public struct MemoryPlan: Sendable {
       }
     }
 
-    // Last use of each value; outputs live to the end.
+    // A reshape is a view of its operand's memory (unless its result is pinned elsewhere):
+    // `root` maps each value to the value that owns its memory.
+    var root = Array(0..<g.shapes.count)
+    for inst in g.instructions where inst.op == .reshape && storage[inst.results[0].index] == nil {
+      root[inst.results[0].index] = root[inst.operands[0].index]
+    }
+
+    // Last use of each value's memory; outputs live to the end, views extend their root.
     var lastUse = [Int](repeating: -1, count: g.shapes.count)
     for (i, inst) in g.instructions.enumerated() {
-      for o in inst.operands { lastUse[o.index] = i }
+      for o in inst.operands { lastUse[root[o.index]] = max(lastUse[root[o.index]], i) }
     }
-    for (_, v) in g.outputs { lastUse[v.index] = Int.max }
+    for (_, v) in g.outputs { lastUse[root[v.index]] = Int.max }
 
     var allocator = FreeList()
     var unplanned = 0
     var inPlace = 0
     var owner: [Int: ValueID] = [:]  // workspace offset -> value currently holding it
     for (i, inst) in g.instructions.enumerated() {
+      if inst.op == .reshape, root[inst.results[0].index] != inst.results[0].index {
+        storage[inst.results[0].index] = storage[root[inst.results[0].index]]
+        continue
+      }
       for (k, r) in inst.results.enumerated() where storage[r.index] == nil {
         let size = Self.aligned(g.elementCount(of: r))
         unplanned += size
@@ -82,7 +93,7 @@ public struct MemoryPlan: Sendable {
       }
       // Release operands whose life ends here (after the results were placed, so a result
       // never shares memory with an operand except by the in-place rule above).
-      for o in Set(inst.operands) where lastUse[o.index] == i {
+      for o in Set(inst.operands.map { ValueID(root[$0.index]) }) where lastUse[o.index] == i {
         if case .workspace(let off) = storage[o.index], owner[off] == o {
           allocator.release(off, Self.aligned(g.elementCount(of: o)))
           owner[off] = nil
