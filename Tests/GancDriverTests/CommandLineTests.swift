@@ -5,7 +5,7 @@ import Testing
 
 @Suite("the command line: help, usage errors, check, ir")
 struct CommandLineTests {
-  static let commands = ["check", "train", "sample", "ir", "eval"]
+  static let commands = ["check", "train", "sample", "ir", "eval", "bench"]
 
   @Test(arguments: commands)
   func everyCommandHasHelp(_ command: String) {
