@@ -11,9 +11,29 @@ import GancSource
 /// and its label `y` come from the same rows. Noise is drawn once per iteration and shared
 /// by every step of that iteration.
 final class DataFeeder {
-  enum Source {
-    case table(Table, sampler: BatchSampler)
-    case mixture(Mixture2D, rng: RandomStream, buffer: [Float])
+  /// One data set's rows and its position; a class so a batch is drawn in place.
+  final class Source {
+    enum Kind {
+      case table(Table)
+      case mixture(Mixture2D)
+    }
+
+    let kind: Kind
+    var sampler: BatchSampler?
+    var rng: RandomStream
+    /// A generated batch of points (mixtures only).
+    var points: [Float]
+
+    init(_ kind: Kind, batch: Int, rng: RandomStream) {
+      self.kind = kind
+      self.rng = rng
+      if case .table(let t) = kind {
+        sampler = BatchSampler(rowCount: t.rowCount, batchSize: batch, rng: rng)
+        points = []
+      } else {
+        points = Array(repeating: 0, count: 2 * batch)
+      }
+    }
   }
 
   let model: Model
@@ -21,6 +41,8 @@ final class DataFeeder {
   private(set) var sources: [String: Source] = [:]
   private(set) var noiseStreams: [String: RandomStream] = [:]
   private var rows: [Int]
+  /// Data sets in a fixed order, so the draws do not depend on dictionary order.
+  private var sourceOrder: [String] = []
   let batch: Int
   let prefix: String
 
@@ -35,38 +57,42 @@ final class DataFeeder {
     for (name, d) in data.sets {
       let rng = RandomStream(seed: seed, name: prefix + "data " + name)
       switch d {
-      case .table(let t):
-        sources[name] = .table(t, sampler: BatchSampler(rowCount: t.rowCount, batchSize: batch, rng: rng))
-      case .mixture(let m):
-        sources[name] = .mixture(m, rng: rng, buffer: Array(repeating: 0, count: 2 * batch))
+      case .table(let t): sources[name] = Source(.table(t), batch: batch, rng: rng)
+      case .mixture(let m): sources[name] = Source(.mixture(m), batch: batch, rng: rng)
       }
     }
     for n in model.noises {
       noiseStreams[n.name] = RandomStream(seed: seed, name: prefix + "noise " + n.name)
     }
+    sourceOrder = sources.keys.sorted()
   }
 
   /// Draws the next batch of every data set and fresh noise into the feed buffers.
   func fillAll() {
-    for name in sources.keys.sorted() { fillData(name) }
+    for name in sourceOrder { fillData(name) }
     for n in model.noises { fillNoise(n, stream: &noiseStreams[n.name]!) }
   }
 
   private func fillData(_ name: String) {
-    switch sources[name]! {
-    case .table(let table, var sampler):
-      rows.withUnsafeMutableBufferPointer { sampler.next(into: $0) }
-      sources[name] = .table(table, sampler: sampler)
+    let source = sources[name]!
+    switch source.kind {
+    case .table(let table):
+      rows.withUnsafeMutableBufferPointer { source.sampler!.next(into: $0) }
       for input in model.inputs where input.dataSet == name {
         table.gather(rows: rows, columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
       }
-    case .mixture(let m, var rng, var buffer):
-      buffer.withUnsafeMutableBufferPointer { m.sample(count: batch, into: $0, rng: &rng) }
-      let table = Table(rowCount: batch, columnCount: 2, values: buffer)
-      sources[name] = .mixture(m, rng: rng, buffer: buffer)
+    case .mixture(let m):
+      source.points.withUnsafeMutableBufferPointer { m.sample(count: batch, into: $0, rng: &source.rng) }
       for input in model.inputs where input.dataSet == name {
-        table.gather(
-          rows: Array(0..<batch), columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
+        let out = feeds.buffer(input.name)!
+        let width = input.columns.count
+        let scale = input.scale.map(Self.scale)
+        for r in 0..<batch {
+          for (j, c) in input.columns.enumerated() {
+            let v = source.points[2 * r + c]
+            out[r * width + j] = scale.map { $0(v) } ?? v
+          }
+        }
       }
     }
   }
@@ -95,10 +121,7 @@ final class DataFeeder {
     var samplers: [String: BatchSampler.State] = [:]
     var streams: [String: UInt64] = [:]
     for (name, s) in sources {
-      switch s {
-      case .table(_, let sampler): samplers[name] = sampler.state
-      case .mixture(_, let rng, _): streams["data " + name] = rng.counter
-      }
+      if let sampler = s.sampler { samplers[name] = sampler.state } else { streams["data " + name] = s.rng.counter }
     }
     for (name, s) in noiseStreams { streams["noise " + name] = s.counter }
     return State(samplers: samplers, streams: streams)
@@ -106,19 +129,17 @@ final class DataFeeder {
 
   func restore(_ state: State, seed: UInt64) throws(DriverError) {
     for (name, s) in sources {
-      switch s {
-      case .table(let t, let sampler):
+      if case .table(let t) = s.kind {
         guard let saved = state.samplers[name] else { throw DriverError("the checkpoint has no position for data set `\(name)`") }
         do {
-          sources[name] = .table(
-            t, sampler: try BatchSampler(rowCount: t.rowCount, batchSize: sampler.batchSize, rng: RandomStream(seed: seed, name: prefix + "data " + name), state: saved))
+          s.sampler = try BatchSampler(
+            rowCount: t.rowCount, batchSize: batch, rng: RandomStream(seed: seed, name: prefix + "data " + name), state: saved)
         } catch {
           throw DriverError("cannot resume data set `\(name)`: \(error.description)")
         }
-      case .mixture(let m, var rng, let buffer):
+      } else {
         guard let c = state.streams["data " + name] else { throw DriverError("the checkpoint has no position for data set `\(name)`") }
-        rng.counter = c
-        sources[name] = .mixture(m, rng: rng, buffer: buffer)
+        s.rng.counter = c
       }
     }
     for name in Array(noiseStreams.keys) {
