@@ -4,9 +4,9 @@ import GancSema
 /// `ganc check FILE.gan`: parse and check, print every diagnostic.
 enum CheckCommand {
   static let command = Command(
-    name: "check", summary: "parse and type-check a model, printing every error", usage: "FILE.gan",
+    name: "check", summary: "parse and type-check a model, printing every error", usage: "FILE.gan [--shapes]",
     details: "Exits 0 when the model is well formed (warnings are printed but allowed), 1 when it has errors.",
-    options: [],
+    options: [OptionDefinition("--shapes", "print each network's layers with their output shapes and parameter counts")],
     run: run)
 
   static func run(_ args: ParsedArguments, _ console: Console) throws -> Int32 {
@@ -17,6 +17,7 @@ enum CheckCommand {
     guard let (checked, model) = try Frontend.loadReporting(path, console: console) else {
       return ExitStatus.failure
     }
+    if args.has("--shapes") { console.write(ShapeTable.render(model)) }
     let paramCount = model.nets.reduce(0) { $0 + $1.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) } }
     let w = checked.diagnostics.warningCount
     console.print(
