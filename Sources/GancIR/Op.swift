@@ -146,7 +146,7 @@ extension Op {
       guard arity(0), let d = declared else { return fail("a source needs a declared shape and no operands") }
       return .success([d])
     case .matmul(let ta, let tb):
-      guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count == 2 || tb && shapes[1].count >= 2
+      guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count >= 2
       else { return fail("needs two matrices, got \(shapes)") }
       let a = shapes[0]
       let b = shapes[1]
