@@ -62,18 +62,22 @@ public enum Autodiff {
       }
     }
 
-    var parameterValues: [String: ValueID] = [:]
+    // A parameter may have several `param` instructions (CSE merges them only later); they
+    // are one tensor, so its gradient is the sum of their adjoints.
+    var parameterValues: [String: [ValueID]] = [:]
     for inst in g.instructions.prefix(forwardCount) {
-      if case .parameter(let n) = inst.op { parameterValues[n] = inst.results[0] }
+      if case .parameter(let n) = inst.op { parameterValues[n, default: []].append(inst.results[0]) }
     }
     for p in parameters {
-      let out: ValueID
-      if let v = parameterValues[p], let d = adjoint[v] {
-        out = d
-      } else if let v = parameterValues[p] {
-        out = g.add(.constant(0), shape: g.shape(of: v))
-      } else {
+      guard let values = parameterValues[p] else {
         throw AutodiffError(message: "parameter \(p) does not appear in the graph")
+      }
+      let adjoints = values.compactMap { adjoint[$0] }
+      let out: ValueID
+      if let first = adjoints.first {
+        out = adjoints.dropFirst().reduce(first) { g.add(.binary(.add), $0, $1) }
+      } else {
+        out = g.add(.constant(0), shape: g.shape(of: values[0]))
       }
       g.outputs.append((TrainingStep.gradientOutput(p), out))
     }

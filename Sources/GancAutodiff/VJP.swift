@@ -27,7 +27,9 @@ enum VJP {
           ? g.add(.matmul(transposeA: true, transposeB: ta), dy, x[0])
           : g.add(.matmul(transposeA: !ta, transposeB: false), x[0], dy)
       }
-      return [da, db]
+      // An operand of rank > 2 was read as a matrix; its gradient has the matrix's shape,
+      // which may differ from the operand's (a transposed rank-3 `A`, a rank-3 `B`).
+      return [da.map { fit($0, to: x[0], in: &g) }, db.map { fit($0, to: x[1], in: &g) }]
 
     case .addBias:
       return [want(0) ? dy : nil, want(1) ? g.add(.sumRows, dy) : nil]
@@ -130,6 +132,11 @@ enum VJP {
     case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad:
       throw AutodiffError(message: "no derivative is defined for \(inst.op.mnemonic) (a backward or fused op)")
     }
+  }
+
+  /// `d` reshaped (a view) to the shape of `target` when only the shapes differ.
+  static func fit(_ d: ValueID, to target: ValueID, in g: inout Graph) -> ValueID {
+    g.shape(of: d) == g.shape(of: target) ? d : g.add(.reshape, d, shape: g.shape(of: target))
   }
 
   /// Sums `d` down to the shape of `target` when `target` was broadcast (a scalar operand).

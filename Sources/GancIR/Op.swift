@@ -68,7 +68,9 @@ public enum Op: Hashable, Sendable {
   case broadcast
 
   // Losses.
-  /// `(prediction, target) → scalar`, the mean over elements.
+  /// `(prediction, target) → scalar`, the mean over elements. Both have one shape (the
+  /// kernels read a target element per prediction element; lowering broadcasts a scalar
+  /// target first).
   case loss(LossFunction)
   /// `(prediction, target) → d loss / d prediction`.
   case lossGrad(LossFunction)
@@ -146,7 +148,7 @@ extension Op {
       guard arity(0), let d = declared else { return fail("a source needs a declared shape and no operands") }
       return .success([d])
     case .matmul(let ta, let tb):
-      guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count == 2 || tb && shapes[1].count >= 2
+      guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count >= 2
       else { return fail("needs two matrices, got \(shapes)") }
       let a = shapes[0]
       let b = shapes[1]
@@ -203,10 +205,10 @@ extension Op {
       guard arity(1), count(shapes[0]) == 1, let d = declared else { return fail("needs a scalar and a declared shape") }
       return .success([d])
     case .loss:
-      guard arity(2), shapes[0] == shapes[1] || count(shapes[1]) == 1 else { return fail("operands \(shapes) differ") }
+      guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
       return .success([[]])
     case .lossGrad:
-      guard arity(2), shapes[0] == shapes[1] || count(shapes[1]) == 1 else { return fail("operands \(shapes) differ") }
+      guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
       return .success([shapes[0]])
     case .dense:
       guard shapes.count == 2 || shapes.count == 3, shapes[1].count == 2, shapes[0].last == shapes[1][0] else { return fail("bad operands \(shapes)") }
@@ -216,7 +218,7 @@ extension Op {
       guard arity(2), shapes[0] == shapes[1], let n = shapes[0].last else { return fail("operands differ: \(shapes)") }
       return .success([shapes[0], [n]])
     case .lossWithGrad:
-      guard arity(2), shapes[0] == shapes[1] || count(shapes[1]) == 1 else { return fail("operands \(shapes) differ") }
+      guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
       return .success([[], shapes[0]])
     }
   }

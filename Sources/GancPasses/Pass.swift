@@ -39,8 +39,10 @@ public struct RemoveStopGradients: GraphPass {
   public func run(_ graph: Graph) -> Graph {
     var g = graph
     var dead: Set<Int> = []
-    for (i, inst) in g.instructions.enumerated() where inst.op == .stopGradient {
-      g.replaceUses(of: inst.results[0], with: inst.operands[0])
+    // Read each instruction after the earlier replacements: in `stop_gradient(stop_gradient(x))`
+    // the outer one's operand has just become `x`.
+    for i in g.instructions.indices where g.instructions[i].op == .stopGradient {
+      g.replaceUses(of: g.instructions[i].results[0], with: g.instructions[i].operands[0])
       dead.insert(i)
     }
     g.removeInstructions(dead)

@@ -59,7 +59,15 @@ public final class Executable {
     }
     for (name, v) in graph.outputs {
       guard let p = pointers[v.index] else { throw RuntimeError("output \(name) has no storage") }
-      outputs[name] = (p, graph.elementCount(of: v))
+      let n = graph.elementCount(of: v)
+      // A pinned output whose value lives elsewhere (a constant such as a zero gradient, a
+      // source, or a value shared with another output) is copied to its memory at the end.
+      if let target = pinned[name], target != p {
+        plan.append(.copy(x: p, y: target, count: n))
+        outputs[name] = (target, n)
+      } else {
+        outputs[name] = (p, n)
+      }
     }
   }
 
