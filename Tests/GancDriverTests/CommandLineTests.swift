@@ -76,9 +76,13 @@ struct CommandLineTests {
     #expect(raw.out.contains("update adam"))
     #expect(raw.out.contains("output \"grad D.dense_0.weight\""))
     #expect(!raw.out.contains("grad G."), "step d computes no gradient for G")
-    let fused = ganc("ir", path, "--fused", "--step", "g", "--memory")
+    let fused = ganc("ir", path, "--fused", "--memory")
     #expect(fused.status == 0)
     #expect(fused.out.contains("dense[relu]"))
+    // Step g takes G's forward values from step d instead of recomputing them.
+    let stepG = ganc("ir", path, "--fused", "--step", "g").out
+    #expect(stepG.contains("input \"carry "))
+    #expect(!stepG.contains("dense[relu]"))
     #expect(fused.out.contains("bce_logits+grad"))
     #expect(fused.out.contains("_grad+sum_rows"))
     #expect(!fused.out.contains("stop_gradient"))

@@ -18,6 +18,7 @@ enum Compilation {
       if optimize { module.steps[i] = Pipeline.run(module.steps[i]) }
     }
     if optimize, let s = module.sample { module.sample = Pipeline.run(s) }
+    if optimize { module = CrossStepReuse.run(module) }
     return module
   }
 }

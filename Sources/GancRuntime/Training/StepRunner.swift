@@ -32,6 +32,10 @@ public final class StepRunner {
     for p in step.parameters {
       pinned[TrainingStep.gradientOutput(p)] = gradients.pointer(p)!
     }
+    // An output named like a feed is handed to a later step through that feed.
+    for (name, _) in step.graph.outputs {
+      if let p = feeds.pointer(name) { pinned[name] = p }
+    }
     self.executable = try Executable(graph: step.graph, parameters: parameters, feeds: feeds, pinned: pinned)
     self.firstMoment = TensorArena(count: gradients.arena.count)
     self.secondMoment = TensorArena(count: gradients.arena.count)
