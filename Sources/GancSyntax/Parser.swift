@@ -360,11 +360,11 @@ public struct Parser {
         return nil
       }
       advance()
-      let interval = parsePrimaryOrMissing()
+      let interval = parsePrimaryOrMissing(after: "every")
       endOfLine()
       return .every(name: name, interval: interval)
     default:
-      let value = parseExpression()
+      let value = valueFollows(word) ? parseExpression() : Expr(.missing, SourceRange(at: previousEnd))
       endOfLine()
       return .setting(name: name, value: value)
     }
@@ -397,7 +397,7 @@ public struct Parser {
       let before = index
       if current.isContextual(.repeat) {
         advance()
-        repeatCount = parsePrimaryOrMissing()
+        repeatCount = parsePrimaryOrMissing(after: "repeat")
       } else if current.isContextual(.using) {
         advance()
         optimizer = parsePostfix()
@@ -419,8 +419,8 @@ public struct Parser {
     var count: Expr?
     while current.isContextual(.every) || current.isContextual(.count) {
       let isEvery = current.isContextual(.every)
-      advance()
-      let v = parsePrimaryOrMissing()
+      let word = advance().text
+      let v = parsePrimaryOrMissing(after: word)
       if isEvery { interval = v } else { count = v }
     }
     _ = expect(.colon, "`:` and the expression to sample")
@@ -544,8 +544,23 @@ public struct Parser {
     return base
   }
 
-  /// A literal or a parenthesised or primary expression; used where only a single value fits.
-  private mutating func parsePrimaryOrMissing() -> Expr { parseUnary() }
+  /// A single value (a literal, a name, a call, or a negated or parenthesised one) that must
+  /// follow `word` on the same line: `every 500`, `repeat 5`, `count 100`.
+  private mutating func parsePrimaryOrMissing(after word: String) -> Expr {
+    guard valueFollows(word) else { return Expr(.missing, SourceRange(at: previousEnd)) }
+    return parseUnary()
+  }
+
+  /// Reports a value missing at the end of the line after `word` (`steps` alone on its line);
+  /// without this the next line's first word would be read as the value.
+  private mutating func valueFollows(_ word: String) -> Bool {
+    guard atEnd || current.leadingNewline || current.isPunct(.rightBrace) else { return true }
+    error(
+      .unexpectedToken, "expected a value after `\(word)`", at: SourceRange(at: previousEnd),
+      label: "expected a value",
+      help: "write it on the same line, as in `\(word == "optimizer" ? "optimizer adam(lr: 2e-4)" : "\(word) 100")`")
+    return false
+  }
 
   private mutating func parsePrimary() -> Expr {
     let t = current
@@ -554,7 +569,10 @@ public struct Parser {
       advance()
       let digits = t.text.filter { $0 != "_" }
       guard let v = Int(digits) else {
-        error(.invalidNumber, "`\(t.text)` is too large", at: t.range)
+        // A number running into letters (`12abc`) was already reported by the lexer.
+        if digits.allSatisfy({ ("0"..."9").contains($0) }) {
+          error(.invalidNumber, "`\(t.text)` is too large", at: t.range)
+        }
         return Expr(.missing, t.range)
       }
       return Expr(.integer(v), t.range)
@@ -604,6 +622,9 @@ public struct Parser {
       items.append(element(&self))
       if consume(.comma) != nil {
         if current.isPunct(closing) { break }  // trailing comma
+        // `f(x,` at the end of the file or before a declaration: let the caller report the
+        // bracket left open rather than a missing element.
+        if atEnd || current.leadingNewline && { if case .keyword = current.kind { true } else { false } }() { break }
         if index == before { break }
         continue
       }
@@ -619,7 +640,9 @@ public struct Parser {
       if case .keyword = current.kind { return current.leadingNewline }
       return atEnd
     }()
-    if startsDeclaration || atEnd || current.isPunct(.rightBrace) && closing != .rightBrace {
+    // A line break before the next token also means the line ended with the bracket open:
+    // `(` and `[` never continue a statement onto the next line by themselves.
+    if startsDeclaration || atEnd || current.leadingNewline || current.isPunct(.rightBrace) && closing != .rightBrace {
       if !recovering {
         diagnostics.append(
           Diagnostic(
@@ -629,7 +652,10 @@ public struct Parser {
       recovering = true
       return
     }
-    expected("`\(closing.rawValue)` to close the `\(opener.text)` opened at line \(file.location(of: opener.range.start).line)")
+    let what = "`\(closing.rawValue)` to close the `\(opener.text)` opened at line \(file.location(of: opener.range.start).line)"
+    error(
+      .unexpectedToken, "expected \(what), found `\(current.text)`", at: current.range, label: "expected \(what)",
+      secondary: [Label(opener.range, "opened here")])
     // Skip to the closer on this line if there is one.
     while !atEnd, !current.leadingNewline, !current.isPunct(closing), !current.isPunct(.rightBrace) { advance() }
     _ = consume(closing)
