@@ -73,9 +73,17 @@ extension Checker {
       let expr: DimExpr
       let value: Int?
       switch op {
-      case .add: (expr, value) = (.add(a.expr, b.expr), a.value + b.value)
-      case .subtract: (expr, value) = (.subtract(a.expr, b.expr), a.value - b.value)
-      case .multiply: (expr, value) = (.multiply(a.expr, b.expr), a.value * b.value)
+      case .add, .subtract, .multiply:
+        let (v, overflow) =
+          op == .add
+          ? a.value.addingReportingOverflow(b.value)
+          : op == .subtract ? a.value.subtractingReportingOverflow(b.value) : a.value.multipliedReportingOverflow(by: b.value)
+        guard !overflow else {
+          report(Diagnostic(.optionRange, "this size is too large", at: Label(e.range, "too large")))
+          return nil
+        }
+        expr = op == .add ? .add(a.expr, b.expr) : op == .subtract ? .subtract(a.expr, b.expr) : .multiply(a.expr, b.expr)
+        value = v
       case .divide:
         expr = .divide(a.expr, b.expr)
         value = b.value != 0 && a.value % b.value == 0 ? a.value / b.value : nil
@@ -214,7 +222,7 @@ extension Checker {
   /// `data`, `data.columns(a..<b)`, `data.column(i)`, each optionally followed by
   /// `.scaled(from: lo...hi, to: lo...hi)`.
   private mutating func checkInputSource(_ e: Expr, type: ValueType) -> (String, Range<Int>, LinearMap?)? {
-    let perExample = type.shape.dropFirst().reduce(1) { $0 * $1.value }
+    let perExample = ValueType(Array(type.shape.dropFirst())).elementCount
     var expr = e
     var scale: LinearMap?
     if case .member(let base, let name, let args) = expr.kind, name.name == "scaled" {

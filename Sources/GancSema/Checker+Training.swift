@@ -257,7 +257,7 @@ extension Checker {
           at: Label(s.value.range), help: "sample a generator's output, such as `G(z)`"))
       return nil
     }
-    let perExample = value.type.shape.dropFirst().reduce(1) { $0 * $1.value }
+    let perExample = ValueType(Array(value.type.shape.dropFirst())).elementCount
     var view = SampleView.table
     if let v = s.view {
       let (callee, args): (Identifier, [Argument])
@@ -279,12 +279,14 @@ extension Checker {
           guard let i = evaluateInterval(r) else { return nil }
           (low, high) = (i.lowerBound, i.upperBound)
         }
-        guard h.value * w.value == perExample else {
+        let (product, overflow) = h.value.multipliedReportingOverflow(by: w.value)
+        let pixels = overflow ? Int.max : product
+        guard pixels == perExample else {
           report(
             Diagnostic(
               .shapeMismatch,
-              "an image of \(h.value) × \(w.value) holds \(h.value * w.value) values, but each sample has \(perExample)",
-              at: Label(v.range, "\(h.value * w.value) pixels"),
+              "an image of \(h.value) × \(w.value) holds \(pixels) values, but each sample has \(perExample)",
+              at: Label(v.range, "\(pixels) pixels"),
               secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
           return nil
         }
