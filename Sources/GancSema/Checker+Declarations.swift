@@ -7,14 +7,20 @@ extension Checker {
 
   mutating func checkDimensions() {
     var batchDecls: [DimensionDecl] = []
+    var sawBatch = false
     for decl in program.declarations {
       guard case .dimension(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
-      guard let dim = evaluateDim(d.value) else { continue }
+      sawBatch = sawBatch || d.isBatch
+      guard let dim = evaluateDim(d.value) else {
+        failedDimensions.insert(d.name.name)
+        continue
+      }
       guard dim.value > 0 else {
         report(
           Diagnostic(
             .optionRange, "a dimension must be positive, but `\(d.name.name)` is \(dim.value)",
             at: Label(d.value.range, "is \(dim.value)")))
+        failedDimensions.insert(d.name.name)
         continue
       }
       let info = DimensionInfo(name: d.name.name, value: dim.value, expr: dim.expr, isBatch: d.isBatch, range: d.name.range)
@@ -32,7 +38,7 @@ extension Checker {
             .duplicateDeclaration, "a model has one batch dimension", at: Label(extra.name.range, "second `batch`"),
             secondary: [Label(first.name.range, "first `batch`")], help: "declare the other one with `dim`"))
       }
-    } else {
+    } else if !sawBatch {
       let at = program.declarations.first?.range ?? SourceRange(at: 0)
       report(
         Diagnostic(
@@ -51,6 +57,10 @@ extension Checker {
       if let v = dimensionValues[n], let x = dimensionExprs[n] {
         used.insert(n)
         return Dim(x, value: v)
+      }
+      if failedDimensions.contains(n) {
+        used.insert(n)
+        return nil  // its value is in error, already reported
       }
       if let s = symbols[n] {
         if s.kind == .dimension {

@@ -33,6 +33,8 @@ public struct Checker {
   var dimensionValues: [String: Int] = [:]
   var dimensionExprs: [String: DimExpr] = [:]
   var batchName: String?
+  /// Dimensions whose value is in error (already reported): uses of them are skipped quietly.
+  var failedDimensions: Set<String> = []
 
   var dataSets: [String: DataSetSpec] = [:]
   var inputs: [String: InputSpec] = [:]
@@ -65,6 +67,8 @@ public struct Checker {
     var localRanges: [String: SourceRange] = [:]
     var usedLocals: Set<String> = []
     var usedInputs: Set<Int> = []
+    /// Body `let`s whose value is in error (already reported): uses of them are skipped quietly.
+    var failedLocals: Set<String> = []
     var layerCounts: [String: Int] = [:]
     var parameters: [ParameterSpec] = []
   }
