@@ -166,7 +166,7 @@ extension Checker {
   /// A top-level `let` or loss, checked on first use.
   mutating func checkBinding(named n: String) -> TypedExpr? {
     if let v = bindings[n] { return v }
-    guard let decl = bindingDecls[n] else { return nil }
+    guard let decl = bindingDecls[n], !failedBindings.contains(n) else { return nil }
     if bindingsStarted.contains(n) {
       report(
         Diagnostic(
@@ -178,7 +178,7 @@ extension Checker {
     net = nil
     let v = checkExpr(decl.value)
     net = saved
-    if let v { bindings[n] = v }
+    if let v { bindings[n] = v } else { failedBindings.insert(n) }
     return v
   }
 

@@ -47,6 +47,8 @@ public struct Checker {
   var bindingDecls: [String: (value: Expr, range: SourceRange)] = [:]
   var bindings: [String: TypedExpr] = [:]
   var bindingsStarted: Set<String> = []
+  /// Top-level `let`s and losses whose value is in error (already reported).
+  var failedBindings: Set<String> = []
   /// Names referred to anywhere, for the "never used" warnings.
   var used: Set<String> = []
 
