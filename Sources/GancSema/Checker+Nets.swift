@@ -23,7 +23,7 @@ extension Checker {
         report(
           Diagnostic(
             .duplicateDeclaration, "`\(name)` has two inputs named `\(p.name.name)`", at: Label(p.name.range),
-            secondary: [Label(prior.range, "first one")]))
+            secondary: [Label(decl.parameters.first { $0.name.name == prior.name }!.name.range, "first one")]))
         ok = false
         continue
       }
@@ -71,7 +71,7 @@ extension Checker {
       guard case .binding(let b) = stmt else { continue }
       let v = checkExpr(b.value)
       if sig.inputs.contains(where: { $0.name == b.name.name }) || net!.localRanges[b.name.name] != nil {
-        let prior = net!.localRanges[b.name.name] ?? sig.inputs.first { $0.name == b.name.name }!.range
+        let prior = net!.localRanges[b.name.name] ?? decl.parameters.first { $0.name.name == b.name.name }!.name.range
         report(
           Diagnostic(
             .duplicateDeclaration, "`\(b.name.name)` is already defined in `\(name)`", at: Label(b.name.range),
