@@ -76,7 +76,7 @@ extension Checker {
         }
         return nil
       }
-      report(unknownNameDiagnostic(n, at: e.range, candidates: dimensionValues.keys, what: "dimension"))
+      reportUnknownName(n, at: e.range, candidates: dimensionValues.keys, what: "dimension")
       return nil
     case .binary(let op, let l, let r):
       guard let a = evaluateDim(l), let b = evaluateDim(r) else { return nil }
@@ -214,7 +214,10 @@ extension Checker {
     for decl in program.declarations {
       guard case .input(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
       typeRanges[d.name.name] = d.type.range
-      guard let type = resolveType(d.type), requireBatchFirst(type, d.type, what: "an input") else { continue }
+      guard let type = resolveType(d.type), requireBatchFirst(type, d.type, what: "an input") else {
+        markUsed(d.source)  // the data set is used, whatever the type's mistake
+        continue
+      }
       guard let (dataName, columns, scale) = checkInputSource(d.source, type: type) else { continue }
       if let s = scale, type.isClassLabels {
         _ = s
@@ -258,7 +261,7 @@ extension Checker {
         }
         return nil
       }
-      report(unknownNameDiagnostic(n, at: b.range, candidates: dataSets.keys, what: "data set"))
+      reportUnknownName(n, at: b.range, candidates: dataSets.keys, what: "data set")
       return nil
     }
     let columns: Range<Int>
@@ -486,6 +489,14 @@ extension Checker {
     }
     report(Diagnostic(.optionType, "expected a number", at: Label(e.range, "not a number")))
     return nil
+  }
+
+  /// Reports an unknown name with a did-you-mean. The suggested name counts as used: it is
+  /// what the writer meant, so it is not also reported as never used.
+  mutating func reportUnknownName(_ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String) {
+    let candidates = Array(candidates)
+    if let s = Suggestions.closest(to: name, among: candidates) { markUsed(Expr(.identifier(s), range)) }
+    report(unknownNameDiagnostic(name, at: range, candidates: candidates, what: what))
   }
 
   /// "cannot find `x`", with a did-you-mean among `candidates`.

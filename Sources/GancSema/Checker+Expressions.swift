@@ -123,7 +123,7 @@ extension Checker {
     guard let s = symbols[n] else {
       var candidates = Array(symbols.keys)
       if let ctx = net { candidates += ctx.inputs.map(\.name) + ctx.locals.keys }
-      report(unknownNameDiagnostic(n, at: range, candidates: candidates, what: "value"))
+      reportUnknownName(n, at: range, candidates: candidates, what: "value")
       return nil
     }
     if let ctx = net, [.input, .noise, .binding, .loss].contains(s.kind) {

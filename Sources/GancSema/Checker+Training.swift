@@ -179,9 +179,8 @@ extension Checker {
             help: "declare it with `loss \(s.loss.name) = ...`"))
         ok = false
       } else if symbols[s.loss.name] == nil {
-        report(
-          unknownNameDiagnostic(
-            s.loss.name, at: s.loss.range, candidates: symbols.filter { $0.value.kind == .loss }.keys, what: "loss"))
+        reportUnknownName(
+          s.loss.name, at: s.loss.range, candidates: symbols.filter { $0.value.kind == .loss }.keys, what: "loss")
         ok = false
       } else if !losses.contains(where: { $0.name == s.loss.name }) {
         ok = false  // the loss itself failed to check
@@ -198,7 +197,7 @@ extension Checker {
         continue
       }
       guard let sym = symbols[n.name] else {
-        report(unknownNameDiagnostic(n.name, at: n.range, candidates: netDecls.keys, what: "network"))
+        reportUnknownName(n.name, at: n.range, candidates: netDecls.keys, what: "network")
         ok = false
         continue
       }
