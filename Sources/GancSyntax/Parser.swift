@@ -15,11 +15,32 @@ public struct Parser {
   /// After one error in a statement, further errors up to the next recovery point are
   /// usually follow-ons; they are suppressed.
   private var recovering = false
+  /// Indices (in `tokens`) of the tokens that directly follow an invalid character. The
+  /// lexer has reported the character; an error at the token after it is a follow-on
+  /// (`let a = $` would also be "expected an expression"), so it is suppressed.
+  private let afterInvalid: Set<Int>
+  /// Where the lexer's diagnostics end: a bracket found open right after an unterminated
+  /// string (which swallowed the `)`) is a follow-on, so it is suppressed.
+  private let lexErrorEnds: Set<Int>
 
   public init(_ file: SourceFile) {
     self.file = file
     let (tokens, lexDiagnostics) = Lexer.tokenize(file)
-    self.tokens = tokens.filter { $0.kind != .invalid }
+    var kept: [Token] = []
+    var afterInvalid: Set<Int> = []
+    var pendingInvalid = false
+    for t in tokens {
+      if t.kind == .invalid {
+        pendingInvalid = true
+        continue
+      }
+      if pendingInvalid { afterInvalid.insert(kept.count) }
+      pendingInvalid = false
+      kept.append(t)
+    }
+    self.tokens = kept
+    self.afterInvalid = afterInvalid
+    self.lexErrorEnds = Set(lexDiagnostics.map(\.primary.range.end))
     self.diagnostics = lexDiagnostics
   }
 
@@ -55,7 +76,10 @@ public struct Parser {
     _ code: DiagnosticCode, _ message: String, at range: SourceRange, label: String = "",
     secondary: [Label] = [], help: String? = nil
   ) {
-    if recovering { return }
+    if recovering || afterInvalid.contains(index) {
+      recovering = true
+      return
+    }
     diagnostics.append(Diagnostic(code, message, at: range, label: label, secondary: secondary, help: help))
     recovering = true
   }
@@ -643,7 +667,7 @@ public struct Parser {
     // A line break before the next token also means the line ended with the bracket open:
     // `(` and `[` never continue a statement onto the next line by themselves.
     if startsDeclaration || atEnd || current.leadingNewline || current.isPunct(.rightBrace) && closing != .rightBrace {
-      if !recovering {
+      if !recovering, !lexErrorEnds.contains(previousEnd) {
         diagnostics.append(
           Diagnostic(
             .unclosedDelimiter, "`\(opener.text)` is never closed", at: SourceRange(at: previousEnd),
