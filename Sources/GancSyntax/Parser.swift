@@ -139,14 +139,26 @@ public struct Parser {
     return Program(name: name, declarations: declarations)
   }
 
-  /// Skips tokens up to the next line that starts with a declaration keyword.
+  /// Skips tokens up to the next line that starts with a declaration keyword, or with a
+  /// near miss of one followed by a name or `{` (`lett fake = ...`, `trian {`), so that a
+  /// misspelt declaration after an error is reported too.
   private mutating func skipToDeclarationStart(force: Bool = false) {
     if force { advance() }
     while !atEnd {
       if current.leadingNewline, case .keyword = current.kind { break }
+      if current.leadingNewline, looksLikeMisspeltDeclaration { break }
       advance()
     }
     recovering = false
+  }
+
+  /// `nett G(`, `lett x`, `trian {`: a word one slip from a keyword, followed on its line by
+  /// a name or `{`, which no expression line has.
+  private var looksLikeMisspeltDeclaration: Bool {
+    guard current.kind == .identifier, !peek().leadingNewline,
+      peek().kind == .identifier || peek().isPunct(.leftBrace)
+    else { return false }
+    return Suggestions.closest(to: current.text, among: Keyword.allCases.map(\.rawValue)) != nil
   }
 
   /// After a complete statement the next token must start a new line (or close a block).
