@@ -142,15 +142,22 @@ public struct Parser {
   /// Skips tokens up to the next line that starts with a declaration keyword, or with a
   /// near miss of one followed by a name or `{` (`lett fake = ...`, `trian {`), so that a
   /// misspelt declaration after an error is reported too.
+  ///
+  /// A `let` inside braces skipped over (the body of `nett G(...) { let h = ... }`) belongs
+  /// to that body, so it is skipped too; any other keyword stops the skip even inside
+  /// braces, since a body left open must not swallow the rest of the file.
   private mutating func skipToDeclarationStart(force: Bool = false) {
-    if force { advance() }
+    var depth = 0
+    if force { depth = max(0, braceDelta(advance())) }
     while !atEnd {
-      if current.leadingNewline, case .keyword = current.kind { break }
+      if current.leadingNewline, case .keyword(let k) = current.kind, depth == 0 || k != .let { break }
       if current.leadingNewline, looksLikeMisspeltDeclaration { break }
-      advance()
+      depth = max(0, depth + braceDelta(advance()))
     }
     recovering = false
   }
+
+  private func braceDelta(_ t: Token) -> Int { t.isPunct(.leftBrace) ? 1 : t.isPunct(.rightBrace) ? -1 : 0 }
 
   /// `nett G(`, `lett x`, `trian {`: a word one slip from a keyword, followed on its line by
   /// a name or `{`, which no expression line has.
