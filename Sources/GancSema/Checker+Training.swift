@@ -35,6 +35,13 @@ extension Checker {
     var sampleDecl: SampleDecl?
 
     func positive(_ c: inout Checker, _ e: Expr, _ what: String, allowZero: Bool = false) -> Int? {
+      // `-3` is a negated literal: a whole number, just not a positive one.
+      if case .unary(.negate, let inner) = e.kind, case .integer(let v) = inner.kind, v != 0 {
+        c.report(Diagnostic(.optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not -\(v)", at: Label(e.range)))
+        return nil
+      }
+      var e = e
+      if case .unary(.negate, let inner) = e.kind, case .integer(0) = inner.kind { e = inner }
       guard case .integer(let v) = e.kind else {
         if case .missing = e.kind { return nil }
         c.report(Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number")))
