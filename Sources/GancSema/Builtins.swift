@@ -313,7 +313,8 @@ extension Checker {
     var last = s.operands[0].type.shape.last!
     for x in s.operands.dropFirst() {
       let d = x.type.shape.last!
-      last = Dim(.add(last.expr, d.expr), value: last.value + d.value)
+      let (sum, overflow) = last.value.addingReportingOverflow(d.value)
+      last = Dim(.add(last.expr, d.expr), value: overflow ? Int.max : sum)
     }
     var shape = first.type.shape
     shape[shape.count - 1] = last

@@ -7,14 +7,20 @@ extension Checker {
 
   mutating func checkDimensions() {
     var batchDecls: [DimensionDecl] = []
+    var sawBatch = false
     for decl in program.declarations {
       guard case .dimension(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
-      guard let dim = evaluateDim(d.value) else { continue }
+      sawBatch = sawBatch || d.isBatch
+      guard let dim = evaluateDim(d.value) else {
+        failedDimensions.insert(d.name.name)
+        continue
+      }
       guard dim.value > 0 else {
         report(
           Diagnostic(
             .optionRange, "a dimension must be positive, but `\(d.name.name)` is \(dim.value)",
             at: Label(d.value.range, "is \(dim.value)")))
+        failedDimensions.insert(d.name.name)
         continue
       }
       let info = DimensionInfo(name: d.name.name, value: dim.value, expr: dim.expr, isBatch: d.isBatch, range: d.name.range)
@@ -32,7 +38,7 @@ extension Checker {
             .duplicateDeclaration, "a model has one batch dimension", at: Label(extra.name.range, "second `batch`"),
             secondary: [Label(first.name.range, "first `batch`")], help: "declare the other one with `dim`"))
       }
-    } else {
+    } else if !sawBatch {
       let at = program.declarations.first?.range ?? SourceRange(at: 0)
       report(
         Diagnostic(
@@ -52,6 +58,10 @@ extension Checker {
         used.insert(n)
         return Dim(x, value: v)
       }
+      if failedDimensions.contains(n) {
+        used.insert(n)
+        return nil  // its value is in error, already reported
+      }
       if let s = symbols[n] {
         if s.kind == .dimension {
           report(
@@ -66,16 +76,24 @@ extension Checker {
         }
         return nil
       }
-      report(unknownNameDiagnostic(n, at: e.range, candidates: dimensionValues.keys, what: "dimension"))
+      reportUnknownName(n, at: e.range, candidates: dimensionValues.keys, what: "dimension")
       return nil
     case .binary(let op, let l, let r):
       guard let a = evaluateDim(l), let b = evaluateDim(r) else { return nil }
       let expr: DimExpr
       let value: Int?
       switch op {
-      case .add: (expr, value) = (.add(a.expr, b.expr), a.value + b.value)
-      case .subtract: (expr, value) = (.subtract(a.expr, b.expr), a.value - b.value)
-      case .multiply: (expr, value) = (.multiply(a.expr, b.expr), a.value * b.value)
+      case .add, .subtract, .multiply:
+        let (v, overflow) =
+          op == .add
+          ? a.value.addingReportingOverflow(b.value)
+          : op == .subtract ? a.value.subtractingReportingOverflow(b.value) : a.value.multipliedReportingOverflow(by: b.value)
+        guard !overflow else {
+          report(Diagnostic(.optionRange, "this size is too large", at: Label(e.range, "too large")))
+          return nil
+        }
+        expr = op == .add ? .add(a.expr, b.expr) : op == .subtract ? .subtract(a.expr, b.expr) : .multiply(a.expr, b.expr)
+        value = v
       case .divide:
         expr = .divide(a.expr, b.expr)
         value = b.value != 0 && a.value % b.value == 0 ? a.value / b.value : nil
@@ -196,7 +214,10 @@ extension Checker {
     for decl in program.declarations {
       guard case .input(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
       typeRanges[d.name.name] = d.type.range
-      guard let type = resolveType(d.type), requireBatchFirst(type, d.type, what: "an input") else { continue }
+      guard let type = resolveType(d.type), requireBatchFirst(type, d.type, what: "an input") else {
+        markUsed(d.source)  // the data set is used, whatever the type's mistake
+        continue
+      }
       guard let (dataName, columns, scale) = checkInputSource(d.source, type: type) else { continue }
       if let s = scale, type.isClassLabels {
         _ = s
@@ -214,7 +235,7 @@ extension Checker {
   /// `data`, `data.columns(a..<b)`, `data.column(i)`, each optionally followed by
   /// `.scaled(from: lo...hi, to: lo...hi)`.
   private mutating func checkInputSource(_ e: Expr, type: ValueType) -> (String, Range<Int>, LinearMap?)? {
-    let perExample = type.shape.dropFirst().reduce(1) { $0 * $1.value }
+    let perExample = ValueType(Array(type.shape.dropFirst())).elementCount
     var expr = e
     var scale: LinearMap?
     if case .member(let base, let name, let args) = expr.kind, name.name == "scaled" {
@@ -240,7 +261,7 @@ extension Checker {
         }
         return nil
       }
-      report(unknownNameDiagnostic(n, at: b.range, candidates: dataSets.keys, what: "data set"))
+      reportUnknownName(n, at: b.range, candidates: dataSets.keys, what: "data set")
       return nil
     }
     let columns: Range<Int>
@@ -468,6 +489,14 @@ extension Checker {
     }
     report(Diagnostic(.optionType, "expected a number", at: Label(e.range, "not a number")))
     return nil
+  }
+
+  /// Reports an unknown name with a did-you-mean. The suggested name counts as used: it is
+  /// what the writer meant, so it is not also reported as never used.
+  mutating func reportUnknownName(_ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String) {
+    let candidates = Array(candidates)
+    if let s = Suggestions.closest(to: name, among: candidates) { markUsed(Expr(.identifier(s), range)) }
+    report(unknownNameDiagnostic(name, at: range, candidates: candidates, what: what))
   }
 
   /// "cannot find `x`", with a did-you-mean among `candidates`.

@@ -25,6 +25,7 @@ extension Checker {
       if let sig = BuiltinSignature.all[callee.name] {
         return checkBuiltinCall(sig, arguments, range: e.range, calleeRange: e.stageRange ?? callee.range)
       }
+      arguments.forEach { markUsed($0.value) }
       if let s = symbols[callee.name] {
         report(
           Diagnostic(
@@ -36,6 +37,7 @@ extension Checker {
       report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: candidates, what: "layer or function"))
       return nil
     case .member(_, let name, _):
+      markUsed(e)
       report(
         Diagnostic(
           .wrongKindOfName, "`.\(name.name)` selects data columns, which only an `input` declaration can do",
@@ -52,15 +54,55 @@ extension Checker {
     case .binary(let op, let l, let r):
       return checkArithmetic(op, l, r, range: e.range)
     case .range:
+      markUsed(e)
       report(
         Diagnostic(.wrongKindOfName, "a range is not a tensor; ranges select data columns", at: Label(e.range)))
       return nil
     }
   }
 
+  /// Marks the names in `e` as used without checking it: for the operands of a call that
+  /// failed before they were checked, so one mistake does not also warn that they are unused.
+  mutating func markUsed(_ e: Expr) {
+    switch e.kind {
+    case .identifier(let n):
+      if var ctx = net {
+        if let i = ctx.inputs.firstIndex(where: { $0.name == n }) {
+          ctx.usedInputs.insert(i)
+          net = ctx
+          return
+        }
+        if ctx.locals[n] != nil || ctx.failedLocals.contains(n) {
+          ctx.usedLocals.insert(n)
+          net = ctx
+          return
+        }
+      }
+      used.insert(n)
+    case .call(let callee, let arguments):
+      used.insert(callee.name)
+      arguments.forEach { markUsed($0.value) }
+    case .member(let base, _, let arguments):
+      markUsed(base)
+      arguments?.forEach { markUsed($0.value) }
+    case .unary(_, let x):
+      markUsed(x)
+    case .binary(_, let a, let b), .range(let a, let b, _):
+      markUsed(a)
+      markUsed(b)
+    case .integer, .float, .string, .missing:
+      break
+    }
+  }
+
   /// A name used as a value.
   private mutating func resolveValue(_ n: String, at range: SourceRange) -> TypedExpr? {
     if var ctx = net {
+      if ctx.failedLocals.contains(n) {
+        ctx.usedLocals.insert(n)
+        net = ctx
+        return nil  // its value is in error, already reported
+      }
       if let i = ctx.inputs.firstIndex(where: { $0.name == n }) {
         ctx.usedInputs.insert(i)
         net = ctx
@@ -81,7 +123,7 @@ extension Checker {
     guard let s = symbols[n] else {
       var candidates = Array(symbols.keys)
       if let ctx = net { candidates += ctx.inputs.map(\.name) + ctx.locals.keys }
-      report(unknownNameDiagnostic(n, at: range, candidates: candidates, what: "value"))
+      reportUnknownName(n, at: range, candidates: candidates, what: "value")
       return nil
     }
     if let ctx = net, [.input, .noise, .binding, .loss].contains(s.kind) {
@@ -124,7 +166,7 @@ extension Checker {
   /// A top-level `let` or loss, checked on first use.
   mutating func checkBinding(named n: String) -> TypedExpr? {
     if let v = bindings[n] { return v }
-    guard let decl = bindingDecls[n] else { return nil }
+    guard let decl = bindingDecls[n], !failedBindings.contains(n) else { return nil }
     if bindingsStarted.contains(n) {
       report(
         Diagnostic(
@@ -136,7 +178,7 @@ extension Checker {
     net = nil
     let v = checkExpr(decl.value)
     net = saved
-    if let v { bindings[n] = v }
+    if let v { bindings[n] = v } else { failedBindings.insert(n) }
     return v
   }
 
@@ -356,13 +398,17 @@ extension Checker {
     let name = callee.name
     used.insert(name)
     if let ctx = net, ctx.name == name || callStack.contains(name) {
+      args.forEach { markUsed($0.value) }
       report(
         Diagnostic(
           .recursiveNet, "network `\(name)` calls itself", at: Label(calleeRange, "a call of `\(name)`"),
           help: "networks are unrolled when compiled; a network cannot call itself"))
       return nil
     }
-    guard let sig = netSignature(named: name) else { return nil }
+    guard let sig = netSignature(named: name) else {
+      args.forEach { markUsed($0.value) }
+      return nil
+    }
     var ok = true
     for a in args where a.label != nil {
       report(

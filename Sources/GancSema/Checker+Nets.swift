@@ -23,7 +23,7 @@ extension Checker {
         report(
           Diagnostic(
             .duplicateDeclaration, "`\(name)` has two inputs named `\(p.name.name)`", at: Label(p.name.range),
-            secondary: [Label(prior.range, "first one")]))
+            secondary: [Label(decl.parameters.first { $0.name.name == prior.name }!.name.range, "first one")]))
         ok = false
         continue
       }
@@ -70,8 +70,8 @@ extension Checker {
     for stmt in decl.body {
       guard case .binding(let b) = stmt else { continue }
       let v = checkExpr(b.value)
-      if sig.inputs.contains(where: { $0.name == b.name.name }) || net!.locals[b.name.name] != nil {
-        let prior = net!.localRanges[b.name.name] ?? sig.inputs.first { $0.name == b.name.name }!.range
+      if sig.inputs.contains(where: { $0.name == b.name.name }) || net!.localRanges[b.name.name] != nil {
+        let prior = net!.localRanges[b.name.name] ?? decl.parameters.first { $0.name.name == b.name.name }!.name.range
         report(
           Diagnostic(
             .duplicateDeclaration, "`\(b.name.name)` is already defined in `\(name)`", at: Label(b.name.range),
@@ -79,10 +79,11 @@ extension Checker {
         ok = false
         continue
       }
+      net!.localRanges[b.name.name] = b.name.range
       if let v {
         net!.locals[b.name.name] = v
-        net!.localRanges[b.name.name] = b.name.range
       } else {
+        net!.failedLocals.insert(b.name.name)
         ok = false
       }
     }
@@ -115,7 +116,8 @@ extension Checker {
           at: Label(decl.parameters[i].name.range, "never used"),
           help: "use it in the body (for a label, `concat(..., one_hot(\(input.name)))`), or remove it"))
     }
-    for (local, range) in net!.localRanges where !net!.usedLocals.contains(local) {
+    let unusedLocals = net!.localRanges.filter { !net!.usedLocals.contains($0.key) && !net!.failedLocals.contains($0.key) }
+    for (local, range) in unusedLocals.sorted(by: { $0.value.start < $1.value.start }) {
       report(Diagnostic(.unusedDeclaration, "`\(local)` is never used", at: Label(range, "never used")))
     }
     guard ok, let result else { return nil }

@@ -35,6 +35,13 @@ extension Checker {
     var sampleDecl: SampleDecl?
 
     func positive(_ c: inout Checker, _ e: Expr, _ what: String, allowZero: Bool = false) -> Int? {
+      // `-3` is a negated literal: a whole number, just not a positive one.
+      if case .unary(.negate, let inner) = e.kind, case .integer(let v) = inner.kind, v != 0 {
+        c.report(Diagnostic(.optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not -\(v)", at: Label(e.range)))
+        return nil
+      }
+      var e = e
+      if case .unary(.negate, let inner) = e.kind, case .integer(0) = inner.kind { e = inner }
       guard case .integer(let v) = e.kind else {
         if case .missing = e.kind { return nil }
         c.report(Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number")))
@@ -179,9 +186,8 @@ extension Checker {
             help: "declare it with `loss \(s.loss.name) = ...`"))
         ok = false
       } else if symbols[s.loss.name] == nil {
-        report(
-          unknownNameDiagnostic(
-            s.loss.name, at: s.loss.range, candidates: symbols.filter { $0.value.kind == .loss }.keys, what: "loss"))
+        reportUnknownName(
+          s.loss.name, at: s.loss.range, candidates: symbols.filter { $0.value.kind == .loss }.keys, what: "loss")
         ok = false
       } else if !losses.contains(where: { $0.name == s.loss.name }) {
         ok = false  // the loss itself failed to check
@@ -198,7 +204,7 @@ extension Checker {
         continue
       }
       guard let sym = symbols[n.name] else {
-        report(unknownNameDiagnostic(n.name, at: n.range, candidates: netDecls.keys, what: "network"))
+        reportUnknownName(n.name, at: n.range, candidates: netDecls.keys, what: "network")
         ok = false
         continue
       }
@@ -257,7 +263,7 @@ extension Checker {
           at: Label(s.value.range), help: "sample a generator's output, such as `G(z)`"))
       return nil
     }
-    let perExample = value.type.shape.dropFirst().reduce(1) { $0 * $1.value }
+    let perExample = ValueType(Array(value.type.shape.dropFirst())).elementCount
     var view = SampleView.table
     if let v = s.view {
       let (callee, args): (Identifier, [Argument])
@@ -279,12 +285,14 @@ extension Checker {
           guard let i = evaluateInterval(r) else { return nil }
           (low, high) = (i.lowerBound, i.upperBound)
         }
-        guard h.value * w.value == perExample else {
+        let (product, overflow) = h.value.multipliedReportingOverflow(by: w.value)
+        let pixels = overflow ? Int.max : product
+        guard pixels == perExample else {
           report(
             Diagnostic(
               .shapeMismatch,
-              "an image of \(h.value) × \(w.value) holds \(h.value * w.value) values, but each sample has \(perExample)",
-              at: Label(v.range, "\(h.value * w.value) pixels"),
+              "an image of \(h.value) × \(w.value) holds \(pixels) values, but each sample has \(perExample)",
+              at: Label(v.range, "\(pixels) pixels"),
               secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
           return nil
         }

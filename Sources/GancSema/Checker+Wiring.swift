@@ -37,7 +37,13 @@ extension Checker {
       for x in xs { f.formUnion(gradientFlow(x, locals: locals, throughDetach: throughDetach)) }
       return f
     case .call(let name, let args):
-      guard let spec = nets[name] else { return GradientFlow() }
+      guard let spec = nets[name] else {
+        // The body is in error (already reported): assume it has parameters and uses every
+        // input, so no step is blamed for the body's mistake.
+        var f = GradientFlow(nets: [name])
+        for a in args { f.formUnion(gradientFlow(a, locals: locals, throughDetach: throughDetach)) }
+        return f
+      }
       let body = gradientFlow(spec.body, locals: spec.locals, throughDetach: throughDetach)
       var f = GradientFlow()
       if !spec.parameters.isEmpty { f.nets.insert(name) }

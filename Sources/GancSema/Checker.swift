@@ -33,6 +33,8 @@ public struct Checker {
   var dimensionValues: [String: Int] = [:]
   var dimensionExprs: [String: DimExpr] = [:]
   var batchName: String?
+  /// Dimensions whose value is in error (already reported): uses of them are skipped quietly.
+  var failedDimensions: Set<String> = []
 
   var dataSets: [String: DataSetSpec] = [:]
   var inputs: [String: InputSpec] = [:]
@@ -45,6 +47,8 @@ public struct Checker {
   var bindingDecls: [String: (value: Expr, range: SourceRange)] = [:]
   var bindings: [String: TypedExpr] = [:]
   var bindingsStarted: Set<String> = []
+  /// Top-level `let`s and losses whose value is in error (already reported).
+  var failedBindings: Set<String> = []
   /// Names referred to anywhere, for the "never used" warnings.
   var used: Set<String> = []
 
@@ -65,6 +69,8 @@ public struct Checker {
     var localRanges: [String: SourceRange] = [:]
     var usedLocals: Set<String> = []
     var usedInputs: Set<Int> = []
+    /// Body `let`s whose value is in error (already reported): uses of them are skipped quietly.
+    var failedLocals: Set<String> = []
     var layerCounts: [String: Int] = [:]
     var parameters: [ParameterSpec] = []
   }

@@ -33,10 +33,12 @@ public indirect enum DimExpr: Hashable, Sendable, CustomStringConvertible {
     case .named(let n): return bindings[n]
     case .add(let a, let b):
       guard let x = a.evaluate(bindings), let y = b.evaluate(bindings) else { return nil }
-      return x + y
+      let (s, overflow) = x.addingReportingOverflow(y)
+      return overflow ? nil : s
     case .subtract(let a, let b):
       guard let x = a.evaluate(bindings), let y = b.evaluate(bindings) else { return nil }
-      return x - y
+      let (d, overflow) = x.subtractingReportingOverflow(y)
+      return overflow ? nil : d
     case .multiply(let a, let b):
       guard let x = a.evaluate(bindings), let y = b.evaluate(bindings) else { return nil }
       let (p, overflow) = x.multipliedReportingOverflow(by: y)
@@ -95,7 +97,13 @@ public struct ValueType: Hashable, Sendable, CustomStringConvertible {
   public var rank: Int { shape.count }
   public var isScalar: Bool { shape.isEmpty }
   public var isClassLabels: Bool { classes != nil }
-  public var elementCount: Int { shape.reduce(1) { $0 * $1.value } }
+  /// The number of elements; `Int.max` if that does not fit (no real tensor is that large).
+  public var elementCount: Int {
+    shape.reduce(1) { n, d in
+      let (p, overflow) = n.multipliedReportingOverflow(by: d.value)
+      return overflow ? Int.max : p
+    }
+  }
 
   /// `[B, 64 + K]`.
   public var shapeText: String { "[" + shape.map(\.description).joined(separator: ", ") + "]" }

@@ -115,6 +115,8 @@ public struct Lexer {
         isFloat = true
         index += look
         while let d = peek(), isDigit(d) { index += 1 }
+      } else if look == 1, let d = peek(1), isIdentifierStart(d) {
+        // `3epochs`: letters after the number, reported once below, not a broken exponent.
       } else {
         index += 1
         diagnostics.append(

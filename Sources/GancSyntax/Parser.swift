@@ -15,11 +15,32 @@ public struct Parser {
   /// After one error in a statement, further errors up to the next recovery point are
   /// usually follow-ons; they are suppressed.
   private var recovering = false
+  /// Indices (in `tokens`) of the tokens that directly follow an invalid character. The
+  /// lexer has reported the character; an error at the token after it is a follow-on
+  /// (`let a = $` would also be "expected an expression"), so it is suppressed.
+  private let afterInvalid: Set<Int>
+  /// Where the lexer's diagnostics end: a bracket found open right after an unterminated
+  /// string (which swallowed the `)`) is a follow-on, so it is suppressed.
+  private let lexErrorEnds: Set<Int>
 
   public init(_ file: SourceFile) {
     self.file = file
     let (tokens, lexDiagnostics) = Lexer.tokenize(file)
-    self.tokens = tokens.filter { $0.kind != .invalid }
+    var kept: [Token] = []
+    var afterInvalid: Set<Int> = []
+    var pendingInvalid = false
+    for t in tokens {
+      if t.kind == .invalid {
+        pendingInvalid = true
+        continue
+      }
+      if pendingInvalid { afterInvalid.insert(kept.count) }
+      pendingInvalid = false
+      kept.append(t)
+    }
+    self.tokens = kept
+    self.afterInvalid = afterInvalid
+    self.lexErrorEnds = Set(lexDiagnostics.map(\.primary.range.end))
     self.diagnostics = lexDiagnostics
   }
 
@@ -55,7 +76,10 @@ public struct Parser {
     _ code: DiagnosticCode, _ message: String, at range: SourceRange, label: String = "",
     secondary: [Label] = [], help: String? = nil
   ) {
-    if recovering { return }
+    if recovering || afterInvalid.contains(index) {
+      recovering = true
+      return
+    }
     diagnostics.append(Diagnostic(code, message, at: range, label: label, secondary: secondary, help: help))
     recovering = true
   }
@@ -115,14 +139,33 @@ public struct Parser {
     return Program(name: name, declarations: declarations)
   }
 
-  /// Skips tokens up to the next line that starts with a declaration keyword.
+  /// Skips tokens up to the next line that starts with a declaration keyword, or with a
+  /// near miss of one followed by a name or `{` (`lett fake = ...`, `trian {`), so that a
+  /// misspelt declaration after an error is reported too.
+  ///
+  /// A `let` inside braces skipped over (the body of `nett G(...) { let h = ... }`) belongs
+  /// to that body, so it is skipped too; any other keyword stops the skip even inside
+  /// braces, since a body left open must not swallow the rest of the file.
   private mutating func skipToDeclarationStart(force: Bool = false) {
-    if force { advance() }
+    var depth = 0
+    if force { depth = max(0, braceDelta(advance())) }
     while !atEnd {
-      if current.leadingNewline, case .keyword = current.kind { break }
-      advance()
+      if current.leadingNewline, case .keyword(let k) = current.kind, depth == 0 || k != .let { break }
+      if current.leadingNewline, looksLikeMisspeltDeclaration { break }
+      depth = max(0, depth + braceDelta(advance()))
     }
     recovering = false
+  }
+
+  private func braceDelta(_ t: Token) -> Int { t.isPunct(.leftBrace) ? 1 : t.isPunct(.rightBrace) ? -1 : 0 }
+
+  /// `nett G(`, `lett x`, `trian {`: a word one slip from a keyword, followed on its line by
+  /// a name or `{`, which no expression line has.
+  private var looksLikeMisspeltDeclaration: Bool {
+    guard current.kind == .identifier, !peek().leadingNewline,
+      peek().kind == .identifier || peek().isPunct(.leftBrace)
+    else { return false }
+    return Suggestions.closest(to: current.text, among: Keyword.allCases.map(\.rawValue)) != nil
   }
 
   /// After a complete statement the next token must start a new line (or close a block).
@@ -360,11 +403,11 @@ public struct Parser {
         return nil
       }
       advance()
-      let interval = parsePrimaryOrMissing()
+      let interval = parsePrimaryOrMissing(after: "every")
       endOfLine()
       return .every(name: name, interval: interval)
     default:
-      let value = parseExpression()
+      let value = valueFollows(word) ? parseExpression() : Expr(.missing, SourceRange(at: previousEnd))
       endOfLine()
       return .setting(name: name, value: value)
     }
@@ -397,7 +440,7 @@ public struct Parser {
       let before = index
       if current.isContextual(.repeat) {
         advance()
-        repeatCount = parsePrimaryOrMissing()
+        repeatCount = parsePrimaryOrMissing(after: "repeat")
       } else if current.isContextual(.using) {
         advance()
         optimizer = parsePostfix()
@@ -419,8 +462,8 @@ public struct Parser {
     var count: Expr?
     while current.isContextual(.every) || current.isContextual(.count) {
       let isEvery = current.isContextual(.every)
-      advance()
-      let v = parsePrimaryOrMissing()
+      let word = advance().text
+      let v = parsePrimaryOrMissing(after: word)
       if isEvery { interval = v } else { count = v }
     }
     _ = expect(.colon, "`:` and the expression to sample")
@@ -544,8 +587,23 @@ public struct Parser {
     return base
   }
 
-  /// A literal or a parenthesised or primary expression; used where only a single value fits.
-  private mutating func parsePrimaryOrMissing() -> Expr { parseUnary() }
+  /// A single value (a literal, a name, a call, or a negated or parenthesised one) that must
+  /// follow `word` on the same line: `every 500`, `repeat 5`, `count 100`.
+  private mutating func parsePrimaryOrMissing(after word: String) -> Expr {
+    guard valueFollows(word) else { return Expr(.missing, SourceRange(at: previousEnd)) }
+    return parseUnary()
+  }
+
+  /// Reports a value missing at the end of the line after `word` (`steps` alone on its line);
+  /// without this the next line's first word would be read as the value.
+  private mutating func valueFollows(_ word: String) -> Bool {
+    guard atEnd || current.leadingNewline || current.isPunct(.rightBrace) else { return true }
+    error(
+      .unexpectedToken, "expected a value after `\(word)`", at: SourceRange(at: previousEnd),
+      label: "expected a value",
+      help: "write it on the same line, as in `\(word == "optimizer" ? "optimizer adam(lr: 2e-4)" : "\(word) 100")`")
+    return false
+  }
 
   private mutating func parsePrimary() -> Expr {
     let t = current
@@ -554,7 +612,10 @@ public struct Parser {
       advance()
       let digits = t.text.filter { $0 != "_" }
       guard let v = Int(digits) else {
-        error(.invalidNumber, "`\(t.text)` is too large", at: t.range)
+        // A number running into letters (`12abc`) was already reported by the lexer.
+        if digits.allSatisfy({ ("0"..."9").contains($0) }) {
+          error(.invalidNumber, "`\(t.text)` is too large", at: t.range)
+        }
         return Expr(.missing, t.range)
       }
       return Expr(.integer(v), t.range)
@@ -604,6 +665,9 @@ public struct Parser {
       items.append(element(&self))
       if consume(.comma) != nil {
         if current.isPunct(closing) { break }  // trailing comma
+        // `f(x,` at the end of the file or before a declaration: let the caller report the
+        // bracket left open rather than a missing element.
+        if atEnd || current.leadingNewline && { if case .keyword = current.kind { true } else { false } }() { break }
         if index == before { break }
         continue
       }
@@ -619,8 +683,10 @@ public struct Parser {
       if case .keyword = current.kind { return current.leadingNewline }
       return atEnd
     }()
-    if startsDeclaration || atEnd || current.isPunct(.rightBrace) && closing != .rightBrace {
-      if !recovering {
+    // A line break before the next token also means the line ended with the bracket open:
+    // `(` and `[` never continue a statement onto the next line by themselves.
+    if startsDeclaration || atEnd || current.leadingNewline || current.isPunct(.rightBrace) && closing != .rightBrace {
+      if !recovering, !lexErrorEnds.contains(previousEnd) {
         diagnostics.append(
           Diagnostic(
             .unclosedDelimiter, "`\(opener.text)` is never closed", at: SourceRange(at: previousEnd),
@@ -629,7 +695,10 @@ public struct Parser {
       recovering = true
       return
     }
-    expected("`\(closing.rawValue)` to close the `\(opener.text)` opened at line \(file.location(of: opener.range.start).line)")
+    let what = "`\(closing.rawValue)` to close the `\(opener.text)` opened at line \(file.location(of: opener.range.start).line)"
+    error(
+      .unexpectedToken, "expected \(what), found `\(current.text)`", at: current.range, label: "expected \(what)",
+      secondary: [Label(opener.range, "opened here")])
     // Skip to the closer on this line if there is one.
     while !atEnd, !current.leadingNewline, !current.isPunct(closing), !current.isPunct(.rightBrace) { advance() }
     _ = consume(closing)
