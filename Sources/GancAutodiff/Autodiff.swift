@@ -14,7 +14,9 @@ public struct AutodiffError: Error, Sendable, CustomStringConvertible {
 public enum Autodiff {
   /// Appends to `graph` the gradient of `loss` with respect to each parameter in
   /// `parameters`, as outputs named `TrainingStep.gradientOutput(name)`.
-  public static func differentiate(_ graph: Graph, loss: ValueID, withRespectTo parameters: [String]) throws(AutodiffError) -> Graph {
+  public static func differentiate(_ graph: Graph, loss: ValueID, withRespectTo parameters: [String])
+    throws(AutodiffError) -> Graph
+  {
     var g = graph
     let wanted = Set(parameters)
     let forwardCount = g.instructions.count

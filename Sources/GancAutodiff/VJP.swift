@@ -7,7 +7,9 @@ import GancIR
 /// pre-activation buffer can be reused). Every rule is checked against finite differences
 /// in `GancAutodiffTests`.
 enum VJP {
-  static func pullback(_ inst: Instruction, dy: ValueID, wants: [Bool], in g: inout Graph) throws(AutodiffError) -> [ValueID?] {
+  static func pullback(_ inst: Instruction, dy: ValueID, wants: [Bool], in g: inout Graph) throws(AutodiffError)
+    -> [ValueID?]
+  {
     let x = inst.operands
     let y = inst.results[0]
     func want(_ i: Int) -> Bool { i < wants.count && wants[i] }
@@ -18,12 +20,14 @@ enum VJP {
       var da: ValueID?
       var db: ValueID?
       if want(0) {
-        da = ta
+        da =
+          ta
           ? g.add(.matmul(transposeA: tb, transposeB: true), x[1], dy)
           : g.add(.matmul(transposeA: false, transposeB: !tb), dy, x[1])
       }
       if want(1) {
-        db = tb
+        db =
+          tb
           ? g.add(.matmul(transposeA: true, transposeB: ta), dy, x[0])
           : g.add(.matmul(transposeA: !ta, transposeB: false), x[0], dy)
       }

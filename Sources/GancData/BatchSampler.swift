@@ -65,7 +65,8 @@ public struct BatchSampler: Sendable {
     }
     guard state.epoch >= 0, state.position >= 0, state.position < rowCount else {
       throw DataError(
-        "the saved batch sampler state is invalid (epoch \(state.epoch), position \(state.position) of \(rowCount) rows)")
+        "the saved batch sampler state is invalid (epoch \(state.epoch), position \(state.position) of \(rowCount) rows)"
+      )
     }
     self.init(rowCount: rowCount, batchSize: batchSize, rng: rng)
     self.rng.counter = state.counter

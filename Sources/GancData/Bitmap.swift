@@ -22,8 +22,9 @@ public struct Bitmap: Sendable, Hashable {
   /// A bitmap over `pixels`, which must hold exactly `width * height * format.channels` bytes.
   public init(width: Int, height: Int, format: Format, pixels: [UInt8]) {
     precondition(width >= 0 && height >= 0, "negative bitmap size")
-    precondition(pixels.count == width * height * format.channels,
-                 "\(pixels.count) bytes for a \(width) × \(height) \(format) bitmap")
+    precondition(
+      pixels.count == width * height * format.channels,
+      "\(pixels.count) bytes for a \(width) × \(height) \(format) bitmap")
     self.width = width
     self.height = height
     self.format = format
@@ -32,8 +33,9 @@ public struct Bitmap: Sendable, Hashable {
 
   /// A bitmap with every channel of every pixel set to `value`.
   public init(width: Int, height: Int, format: Format, filledWith value: UInt8) {
-    self.init(width: width, height: height, format: format,
-              pixels: [UInt8](repeating: value, count: width * height * format.channels))
+    self.init(
+      width: width, height: height, format: format,
+      pixels: [UInt8](repeating: value, count: width * height * format.channels))
   }
 
   /// The bytes of pixel (x, y): one for gray, three for RGB.

@@ -80,8 +80,9 @@ public struct CSVReader: Sendable {
         }
       } else if fields.count != width {
         let plural = fields.count == 1 ? "" : "s"
-        throw DataError("line \(lineNumber) has \(fields.count) field\(plural) but line \(firstLine) has \(width)",
-                        path: path, line: lineNumber)
+        throw DataError(
+          "line \(lineNumber) has \(fields.count) field\(plural) but line \(firstLine) has \(width)",
+          path: path, line: lineNumber)
       }
 
       for (index, range) in fields.enumerated() {
@@ -122,8 +123,10 @@ public struct CSVReader: Sendable {
   }
 
   /// The value of one data field, or an error that says what is wrong with it.
-  private static func number(_ field: ArraySlice<UInt8>, line: Int, field index: Int,
-                             path: String?) throws(DataError) -> Float {
+  private static func number(
+    _ field: ArraySlice<UInt8>, line: Int, field index: Int,
+    path: String?
+  ) throws(DataError) -> Float {
     func fail(_ problem: String) -> DataError {
       DataError("line \(line), field \(index): \(problem)", path: path, line: line, field: index)
     }

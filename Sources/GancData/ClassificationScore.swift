@@ -18,8 +18,9 @@ public struct ClassificationScore: Sendable, Hashable, Codable, CustomStringConv
     precondition(classCount > 0, "classCount must be positive")
     var confusion = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
     for (p, e) in zip(predicted, expected) {
-      precondition((0..<classCount).contains(p) && (0..<classCount).contains(e),
-                   "label outside 0..<\(classCount): predicted \(p), expected \(e)")
+      precondition(
+        (0..<classCount).contains(p) && (0..<classCount).contains(e),
+        "label outside 0..<\(classCount): predicted \(p), expected \(e)")
       confusion[e][p] += 1
     }
     self.classCount = classCount

@@ -20,10 +20,13 @@ public struct ImageGrid: Sendable, Hashable {
   public let separator: UInt8
 
   /// All sizes must be positive and `valueRange` must have positive width.
-  public init(rows: Int, columns: Int, imageHeight: Int, imageWidth: Int,
-              valueRange: ClosedRange<Float> = -1...1, upscale: Int = 1, separator: UInt8 = 128) {
-    precondition(rows > 0 && columns > 0 && imageHeight > 0 && imageWidth > 0 && upscale > 0,
-                 "ImageGrid sizes must be positive")
+  public init(
+    rows: Int, columns: Int, imageHeight: Int, imageWidth: Int,
+    valueRange: ClosedRange<Float> = -1...1, upscale: Int = 1, separator: UInt8 = 128
+  ) {
+    precondition(
+      rows > 0 && columns > 0 && imageHeight > 0 && imageWidth > 0 && upscale > 0,
+      "ImageGrid sizes must be positive")
     precondition(valueRange.upperBound > valueRange.lowerBound, "ImageGrid value range must have positive width")
     self.rows = rows
     self.columns = columns

@@ -14,10 +14,12 @@ public struct LinearScale: Sendable, Hashable, Codable {
 
   /// Traps on empty-width or non-finite ranges (a programming error here; decoding throws instead).
   public init(from: ClosedRange<Float>, to: ClosedRange<Float>) {
-    precondition(from.upperBound > from.lowerBound && to.upperBound > to.lowerBound,
-                 "LinearScale needs ranges of positive width, got \(from) → \(to)")
-    precondition(from.lowerBound.isFinite && from.upperBound.isFinite
-                 && to.lowerBound.isFinite && to.upperBound.isFinite, "LinearScale bounds must be finite")
+    precondition(
+      from.upperBound > from.lowerBound && to.upperBound > to.lowerBound,
+      "LinearScale needs ranges of positive width, got \(from) → \(to)")
+    precondition(
+      from.lowerBound.isFinite && from.upperBound.isFinite
+        && to.lowerBound.isFinite && to.upperBound.isFinite, "LinearScale bounds must be finite")
     self.from = from
     self.to = to
     self.slope = (to.upperBound - to.lowerBound) / (from.upperBound - from.lowerBound)
@@ -44,8 +46,9 @@ public struct LinearScale: Sendable, Hashable, Codable {
       from.lowerBound.isFinite, from.upperBound.isFinite, to.lowerBound.isFinite, to.upperBound.isFinite
     else {
       throw DecodingError.dataCorrupted(
-        .init(codingPath: decoder.codingPath,
-              debugDescription: "LinearScale needs finite ranges of positive width, got \(from) → \(to)"))
+        .init(
+          codingPath: decoder.codingPath,
+          debugDescription: "LinearScale needs finite ranges of positive width, got \(from) → \(to)"))
     }
     self.init(from: from, to: to)
   }

@@ -17,8 +17,10 @@ public struct MixtureReport: Sendable, Hashable, Codable, CustomStringConvertibl
   /// KL(high-quality mode histogram ‖ uniform), in nats; nil when no sample is high quality.
   public let klToUniform: Double?
 
-  init(pointCount: Int, highQualityCount: Int, modeCounts: [Int], coverageThreshold: Int,
-              modesCovered: Int, klToUniform: Double?) {
+  init(
+    pointCount: Int, highQualityCount: Int, modeCounts: [Int], coverageThreshold: Int,
+    modesCovered: Int, klToUniform: Double?
+  ) {
     self.pointCount = pointCount
     self.highQualityCount = highQualityCount
     self.modeCounts = modeCounts

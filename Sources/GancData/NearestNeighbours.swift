@@ -26,14 +26,16 @@ public struct NearestNeighbours: Sendable {
 
   /// The predicted label of one sample with `train.columnCount` features.
   public func classify(_ features: [Float]) -> Int {
-    precondition(features.count == train.columnCount, "\(features.count) features for a \(train.columnCount)-column table")
+    precondition(
+      features.count == train.columnCount, "\(features.count) features for a \(train.columnCount)-column table")
     return features.withUnsafeBufferPointer { classify($0) }
   }
 
   /// The predicted label of each row of `samples` (same columns as `train`).
   public func classify(_ samples: Table) -> [Int] {
-    precondition(samples.columnCount == train.columnCount,
-                 "\(samples.columnCount) features for a \(train.columnCount)-column table")
+    precondition(
+      samples.columnCount == train.columnCount,
+      "\(samples.columnCount) features for a \(train.columnCount)-column table")
     let width = samples.columnCount
     return samples.values.withUnsafeBufferPointer { all in
       (0..<samples.rowCount).map { classify(UnsafeBufferPointer(rebasing: all[$0 * width..<($0 + 1) * width])) }

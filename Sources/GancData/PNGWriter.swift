@@ -33,11 +33,13 @@ public enum PNGWriter {
 
   static func encode(width: Int, height: Int, channels: Int, pixels: [UInt8]) -> [UInt8] {
     // PNG dimensions are positive 31-bit integers; anything else is a caller bug.
-    precondition(width > 0 && height > 0 && width <= Int(Int32.max) && height <= Int(Int32.max),
-                 "PNG dimensions must be positive, got \(width) × \(height)")
+    precondition(
+      width > 0 && height > 0 && width <= Int(Int32.max) && height <= Int(Int32.max),
+      "PNG dimensions must be positive, got \(width) × \(height)")
     let rowBytes = width * channels
-    precondition(pixels.count == rowBytes * height,
-                 "\(pixels.count) bytes for a \(width) × \(height) image with \(channels) channel(s)")
+    precondition(
+      pixels.count == rowBytes * height,
+      "\(pixels.count) bytes for a \(width) × \(height) image with \(channels) channel(s)")
 
     var raw = [UInt8]()
     raw.reserveCapacity((rowBytes + 1) * height)

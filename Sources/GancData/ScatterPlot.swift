@@ -16,10 +16,12 @@ public struct ScatterPlot: Sendable, Hashable {
   /// A plot showing `xRange` × `yRange` in a `width` × `height` picture (at least 8 × 8).
   public init(width: Int = 400, height: Int = 400, xRange: ClosedRange<Float>, yRange: ClosedRange<Float>) {
     precondition(width >= 8 && height >= 8, "ScatterPlot needs at least 8 × 8 pixels")
-    precondition(xRange.upperBound > xRange.lowerBound && yRange.upperBound > yRange.lowerBound,
-                 "ScatterPlot ranges must have positive width")
-    precondition(xRange.lowerBound.isFinite && xRange.upperBound.isFinite
-                 && yRange.lowerBound.isFinite && yRange.upperBound.isFinite, "ScatterPlot ranges must be finite")
+    precondition(
+      xRange.upperBound > xRange.lowerBound && yRange.upperBound > yRange.lowerBound,
+      "ScatterPlot ranges must have positive width")
+    precondition(
+      xRange.lowerBound.isFinite && xRange.upperBound.isFinite
+        && yRange.lowerBound.isFinite && yRange.upperBound.isFinite, "ScatterPlot ranges must be finite")
     self.width = width
     self.height = height
     self.xRange = xRange

@@ -19,10 +19,12 @@ public struct Table: Sendable, Equatable {
   /// the caller rather than bad input.
   public init(rowCount: Int, columnCount: Int, values: [Float], columnNames: [String]? = nil) {
     precondition(rowCount >= 0 && columnCount >= 0, "negative table shape")
-    precondition(values.count == rowCount * columnCount,
-                 "\(values.count) values do not fill \(rowCount) × \(columnCount)")
-    precondition(columnNames == nil || columnNames!.count == columnCount,
-                 "\(columnNames?.count ?? 0) column names for \(columnCount) columns")
+    precondition(
+      values.count == rowCount * columnCount,
+      "\(values.count) values do not fill \(rowCount) × \(columnCount)")
+    precondition(
+      columnNames == nil || columnNames!.count == columnCount,
+      "\(columnNames?.count ?? 0) column names for \(columnCount) columns")
     self.rowCount = rowCount
     self.columnCount = columnCount
     self.values = values
@@ -74,8 +76,9 @@ public struct Table: Sendable, Equatable {
     let columns = columns ?? 0..<columnCount
     var out = [Float](repeating: 0, count: rows.count * columns.count)
     out.withUnsafeMutableBufferPointer { gather(rows: rows, columns: columns, scale: nil, into: $0) }
-    return Table(rowCount: rows.count, columnCount: columns.count, values: out,
-                 columnNames: columnNames.map { Array($0[columns]) })
+    return Table(
+      rowCount: rows.count, columnCount: columns.count, values: out,
+      columnNames: columnNames.map { Array($0[columns]) })
   }
 
   /// Copies `columns` of each of `rows` into `buffer`, one row after another, optionally
@@ -83,13 +86,17 @@ public struct Table: Sendable, Equatable {
   ///
   /// Writes exactly `rows.count * columns.count` values at the start of `buffer`, which must be
   /// at least that long; this is the minibatch path, so it allocates nothing.
-  public func gather(rows: [Int], columns: Range<Int>, scale: LinearScale?,
-                     into buffer: UnsafeMutableBufferPointer<Float>) {
-    precondition(columns.lowerBound >= 0 && columns.upperBound <= columnCount,
-                 "columns \(columns) outside 0..<\(columnCount)")
+  public func gather(
+    rows: [Int], columns: Range<Int>, scale: LinearScale?,
+    into buffer: UnsafeMutableBufferPointer<Float>
+  ) {
+    precondition(
+      columns.lowerBound >= 0 && columns.upperBound <= columnCount,
+      "columns \(columns) outside 0..<\(columnCount)")
     let width = columns.count
-    precondition(buffer.count >= rows.count * width,
-                 "buffer of \(buffer.count) for \(rows.count) × \(width) values")
+    precondition(
+      buffer.count >= rows.count * width,
+      "buffer of \(buffer.count) for \(rows.count) × \(width) values")
     values.withUnsafeBufferPointer { source in
       var out = 0
       for r in rows {

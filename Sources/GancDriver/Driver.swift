@@ -22,7 +22,8 @@ public enum ExitStatus {
 /// The `ganc` command line: dispatches to a subcommand and turns errors into exit statuses.
 public enum Driver {
   static let commands: [Command] = [
-    CheckCommand.command, TrainCommand.command, SampleCommand.command, IRCommand.command, EvalCommand.command, BenchCommand.command,
+    CheckCommand.command, TrainCommand.command, SampleCommand.command, IRCommand.command, EvalCommand.command,
+    BenchCommand.command,
   ]
 
   static let helpOption = OptionDefinition("--help", "show this help")

@@ -34,7 +34,9 @@ enum Frontend {
   }
 
   /// Loads and prints diagnostics; returns the model, or nil when there were errors.
-  static func loadReporting(_ path: String, console: Console, quietWarnings: Bool = false) throws(DriverError) -> (CheckedFile, Model)? {
+  static func loadReporting(_ path: String, console: Console, quietWarnings: Bool = false) throws(DriverError) -> (
+    CheckedFile, Model
+  )? {
     let checked = try load(path)
     let renderer = DiagnosticRenderer(colors: console.colors)
     if checked.diagnostics.hasErrors || (!quietWarnings && !checked.diagnostics.diagnostics.isEmpty) {

@@ -162,7 +162,9 @@ extension Op {
       let n = tb ? bRows : bCols
       return .success([ta ? [aCols, n] : Array(a.dropLast()) + [n]])
     case .addBias:
-      guard arity(2), shapes[1].count == 1, shapes[0].last == shapes[1][0] else { return fail("bias \(shapes.dropFirst()) does not fit \(shapes.first ?? [])") }
+      guard arity(2), shapes[1].count == 1, shapes[0].last == shapes[1][0] else {
+        return fail("bias \(shapes.dropFirst()) does not fit \(shapes.first ?? [])")
+      }
       return .success([shapes[0]])
     case .sumRows:
       guard arity(1), let n = shapes[0].last else { return fail("needs a tensor of rank ≥ 1") }
@@ -183,17 +185,22 @@ extension Op {
       if count(a) == 1 && a.count <= b.count { return .success([b]) }
       return fail("shapes \(a) and \(b) differ")
     case .concat:
-      guard shapes.count >= 1, shapes.allSatisfy({ $0.count == shapes[0].count && $0.dropLast() == shapes[0].dropLast() && !$0.isEmpty })
+      guard shapes.count >= 1,
+        shapes.allSatisfy({ $0.count == shapes[0].count && $0.dropLast() == shapes[0].dropLast() && !$0.isEmpty })
       else { return fail("operands \(shapes) differ outside the last axis") }
       return .success([Array(shapes[0].dropLast()) + [shapes.reduce(0) { $0 + $1.last! }]])
     case .slice(let start, let length):
-      guard arity(1), let last = shapes[0].last, start >= 0, length > 0, start + length <= last else { return fail("\(start)..<\(start + length) is outside \(shapes)") }
+      guard arity(1), let last = shapes[0].last, start >= 0, length > 0, start + length <= last else {
+        return fail("\(start)..<\(start + length) is outside \(shapes)")
+      }
       return .success([Array(shapes[0].dropLast()) + [length]])
     case .padSlice(let start, let total):
       guard arity(1), let last = shapes[0].last, start >= 0, start + last <= total else { return fail("does not fit") }
       return .success([Array(shapes[0].dropLast()) + [total]])
     case .reshape:
-      guard arity(1), let d = declared, count(d) == count(shapes[0]) else { return fail("needs a declared shape of as many elements") }
+      guard arity(1), let d = declared, count(d) == count(shapes[0]) else {
+        return fail("needs a declared shape of as many elements")
+      }
       return .success([d])
     case .oneHot(let k):
       guard arity(1) else { return fail("takes one operand") }
@@ -202,7 +209,9 @@ extension Op {
       guard arity(1) else { return fail("takes one operand") }
       return .success([[]])
     case .broadcast:
-      guard arity(1), count(shapes[0]) == 1, let d = declared else { return fail("needs a scalar and a declared shape") }
+      guard arity(1), count(shapes[0]) == 1, let d = declared else {
+        return fail("needs a scalar and a declared shape")
+      }
       return .success([d])
     case .loss:
       guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
@@ -211,7 +220,9 @@ extension Op {
       guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
       return .success([shapes[0]])
     case .dense:
-      guard shapes.count == 2 || shapes.count == 3, shapes[1].count == 2, shapes[0].last == shapes[1][0] else { return fail("bad operands \(shapes)") }
+      guard shapes.count == 2 || shapes.count == 3, shapes[1].count == 2, shapes[0].last == shapes[1][0] else {
+        return fail("bad operands \(shapes)")
+      }
       if shapes.count == 3 { guard shapes[2] == [shapes[1][1]] else { return fail("bias \(shapes[2]) does not fit") } }
       return .success([Array(shapes[0].dropLast()) + [shapes[1][1]]])
     case .activationGradSumRows:

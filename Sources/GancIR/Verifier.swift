@@ -11,10 +11,12 @@ public enum Verifier {
         }
       }
       if inst.results.count != inst.op.resultCount {
-        problems.append("instruction \(i) (\(inst.op.mnemonic)) has \(inst.results.count) results, expected \(inst.op.resultCount)")
+        problems.append(
+          "instruction \(i) (\(inst.op.mnemonic)) has \(inst.results.count) results, expected \(inst.op.resultCount)")
       }
       if let r = inst.results.first(where: { $0.index < 0 || $0.index >= g.shapes.count }) {
-        problems.append("instruction \(i) (\(inst.op.mnemonic)) defines \(r), out of range of the \(g.shapes.count) values")
+        problems.append(
+          "instruction \(i) (\(inst.op.mnemonic)) defines \(r), out of range of the \(g.shapes.count) values")
         continue
       }
       let operandShapes = inst.operands.map { $0.index < g.shapes.count ? g.shapes[$0.index] : [] }

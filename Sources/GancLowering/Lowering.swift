@@ -29,7 +29,8 @@ public enum Lowering {
           parameters: parameters.filter { trained.contains($0.owner) }.map(\.name), graph: l.graph,
           repeatCount: step.repeatCount,
           optimizer: AdamConfig(
-            learningRate: Float(o.learningRate), beta1: Float(o.beta1), beta2: Float(o.beta2), epsilon: Float(o.epsilon))))
+            learningRate: Float(o.learningRate), beta1: Float(o.beta1), beta2: Float(o.beta2), epsilon: Float(o.epsilon)
+          )))
     }
     var sample: Graph?
     if let s = model.schedule.sample {

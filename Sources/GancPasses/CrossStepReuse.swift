@@ -38,13 +38,15 @@ public enum CrossStepReuse {
         let v = inst.results[0]
         guard let key = ids[v.index], let (i, producer) = available[key] else { continue }
         guard keys.parameters(of: key).isDisjoint(with: updated(since: i)) else { continue }
-        let name = carried[key] ?? {
-          let n = feedPrefix + String(newFeeds.count)
-          newFeeds.append(FeedDecl(name: n, shape: g.shape(of: v)))
-          producerOutputs[i, default: []].append((n, producer))
-          carried[key] = n
-          return n
-        }()
+        let name =
+          carried[key]
+          ?? {
+            let n = feedPrefix + String(newFeeds.count)
+            newFeeds.append(FeedDecl(name: n, shape: g.shape(of: v)))
+            producerOutputs[i, default: []].append((n, producer))
+            carried[key] = n
+            return n
+          }()
         replace[v] = name
       }
       if !replace.isEmpty {

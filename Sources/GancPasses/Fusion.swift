@@ -34,7 +34,9 @@ public struct Fusion: GraphPass {
     var dead: Set<Int> = []
     for i in g.instructions.indices {
       let mm = g.instructions[i]
-      guard mm.op == .matmul(transposeA: false, transposeB: false), g.shape(of: mm.operands[1]).count == 2 else { continue }
+      guard mm.op == .matmul(transposeA: false, transposeB: false), g.shape(of: mm.operands[1]).count == 2 else {
+        continue
+      }
       var operands = mm.operands
       var last = i
       var result = mm.results[0]
@@ -81,7 +83,10 @@ public struct Fusion: GraphPass {
     for i in g.instructions.indices {
       guard case .loss(let f) = g.instructions[i].op else { continue }
       let operands = g.instructions[i].operands
-      guard let j = g.instructions.indices.first(where: { g.instructions[$0].op == .lossGrad(f) && g.instructions[$0].operands == operands })
+      guard
+        let j = g.instructions.indices.first(where: {
+          g.instructions[$0].op == .lossGrad(f) && g.instructions[$0].operands == operands
+        })
       else { continue }
       let fused = Instruction(
         op: .lossWithGrad(f), operands: operands, results: [g.instructions[i].results[0], g.instructions[j].results[0]])

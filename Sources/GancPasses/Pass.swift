@@ -115,7 +115,8 @@ public struct Simplify: GraphPass {
             g.replaceUses(of: inst.results[0], with: inst.operands[0])
             g.instructions[i] = Instruction(op: .scale(1), operands: inst.operands, results: inst.results)
           } else if let d = def[inst.operands[0].index], case .scale(let c2) = g.instructions[d].op {
-            g.instructions[i] = Instruction(op: .scale(c * c2), operands: g.instructions[d].operands, results: inst.results)
+            g.instructions[i] = Instruction(
+              op: .scale(c * c2), operands: g.instructions[d].operands, results: inst.results)
             changed = true
           }
         default:

@@ -132,7 +132,8 @@ extension BuiltinSignature {
       rule: { c, s in c.reshapeRule(s) }),
     BuiltinSignature(
       name: "squeeze", category: .function, summary: "drops an axis of size 1 (the last, unless `axis` says which)",
-      operands: .exactly(1), options: [OptionSpec("axis", .size, .optional, "which axis, counting from 0 (must not be the batch)")],
+      operands: .exactly(1),
+      options: [OptionSpec("axis", .size, .optional, "which axis, counting from 0 (must not be the batch)")],
       rule: { c, s in c.squeezeRule(s) }),
     BuiltinSignature(
       name: "detach", category: .function, summary: "the same value, through which no gradient flows",
@@ -201,9 +202,13 @@ extension Checker {
     }
     guard let instance = newLayerInstance("dense", at: s.calleeRange) else { return nil }
     let bias = s.option("bias")!.flag!
-    var params = [ParameterSpec(name: instance + ".weight", shape: [width.value, units.value], initializer: .uniformFanIn(fanIn: width.value))]
+    var params = [
+      ParameterSpec(
+        name: instance + ".weight", shape: [width.value, units.value], initializer: .uniformFanIn(fanIn: width.value))
+    ]
     if bias {
-      params.append(ParameterSpec(name: instance + ".bias", shape: [units.value], initializer: .uniformFanIn(fanIn: width.value)))
+      params.append(
+        ParameterSpec(name: instance + ".bias", shape: [units.value], initializer: .uniformFanIn(fanIn: width.value)))
     }
     addParameters(params)
     var shape = x.type.shape
@@ -305,7 +310,8 @@ extension Checker {
             .shapeMismatch,
             "`concat` joins along the last axis, so the other dimensions must match, but \(first.type.explained) and \(x.type.explained) differ",
             at: Label(x.range, "has shape \(x.type.description)"),
-            secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first) + originLabels(x),
+            secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first)
+              + originLabels(x),
             help: "all operands need the same shape except for the last dimension"))
         return nil
       }
@@ -385,7 +391,8 @@ extension Checker {
     guard x.type.isClassLabels else { return true }
     report(
       Diagnostic(
-        .notAClassTensor, "`\(s.name)` needs numbers, but `\(file.text(in: x.range))` holds class labels \(x.type.description)",
+        .notAClassTensor,
+        "`\(s.name)` needs numbers, but `\(file.text(in: x.range))` holds class labels \(x.type.description)",
         at: Label(x.range, "class labels"), secondary: originLabels(x),
         help: "turn labels into numbers with `one_hot(\(file.text(in: x.range)))`"))
     return false

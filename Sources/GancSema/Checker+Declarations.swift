@@ -23,7 +23,8 @@ extension Checker {
         failedDimensions.insert(d.name.name)
         continue
       }
-      let info = DimensionInfo(name: d.name.name, value: dim.value, expr: dim.expr, isBatch: d.isBatch, range: d.name.range)
+      let info = DimensionInfo(
+        name: d.name.name, value: dim.value, expr: dim.expr, isBatch: d.isBatch, range: d.name.range)
       dimensions.append(info)
       dimensionValues[d.name.name] = dim.value
       dimensionExprs[d.name.name] = .named(d.name.name)
@@ -87,12 +88,14 @@ extension Checker {
         let (v, overflow) =
           op == .add
           ? a.value.addingReportingOverflow(b.value)
-          : op == .subtract ? a.value.subtractingReportingOverflow(b.value) : a.value.multipliedReportingOverflow(by: b.value)
+          : op == .subtract
+            ? a.value.subtractingReportingOverflow(b.value) : a.value.multipliedReportingOverflow(by: b.value)
         guard !overflow else {
           report(Diagnostic(.optionRange, "this size is too large", at: Label(e.range, "too large")))
           return nil
         }
-        expr = op == .add ? .add(a.expr, b.expr) : op == .subtract ? .subtract(a.expr, b.expr) : .multiply(a.expr, b.expr)
+        expr =
+          op == .add ? .add(a.expr, b.expr) : op == .subtract ? .subtract(a.expr, b.expr) : .multiply(a.expr, b.expr)
         value = v
       case .divide:
         expr = .divide(a.expr, b.expr)
@@ -158,7 +161,8 @@ extension Checker {
     if let first = type.shape.first, first.expr.names.contains(batchName) { return true }
     report(
       Diagnostic(
-        .rankMismatch, "\(what) is a batch, so its first dimension must be `\(batchName)` (or made from it, like `\(batchName) / 2`)",
+        .rankMismatch,
+        "\(what) is a batch, so its first dimension must be `\(batchName)` (or made from it, like `\(batchName) / 2`)",
         at: Label(t.range, "first dimension is not `\(batchName)`"),
         help: "write `[\(([batchName] + type.shape.map(\.description)).joined(separator: ", "))]`"))
     return false
@@ -183,7 +187,8 @@ extension Checker {
           let path = a["path"]
         else { continue }
         guard case .string(let p) = path.kind else {
-          report(Diagnostic(.optionType, "`csv` takes the file's path as a string", at: Label(path.range, "not a string")))
+          report(
+            Diagnostic(.optionType, "`csv` takes the file's path as a string", at: Label(path.range, "not a string")))
           continue
         }
         dataSets[d.name.name] = .csv(name: d.name.name, path: p, range: d.range)
@@ -290,7 +295,9 @@ extension Checker {
         }
         columns = i.value..<(i.value + 1)
       default:
-        report(unknownNameDiagnostic(name.name, at: name.range, candidates: ["columns", "column", "scaled"], what: "data selection"))
+        report(
+          unknownNameDiagnostic(
+            name.name, at: name.range, candidates: ["columns", "column", "scaled"], what: "data selection"))
         return nil
       }
     case .missing:
@@ -305,7 +312,8 @@ extension Checker {
     if let n = ds.1.staticColumnCount, columns.upperBound > n {
       report(
         Diagnostic(
-          .dataColumns, "`\(ds.0)` has \(n) columns, so columns \(columns.lowerBound)..<\(columns.upperBound) do not exist",
+          .dataColumns,
+          "`\(ds.0)` has \(n) columns, so columns \(columns.lowerBound)..<\(columns.upperBound) do not exist",
           at: Label(expr.range, "out of range"), secondary: [Label(ds.1.range, "`\(ds.0)` is declared here")]))
       return nil
     }
@@ -344,7 +352,8 @@ extension Checker {
     guard let a = evaluateDim(lo), let b = evaluateDim(hi) else { return nil }
     let upper = closed ? b.value + 1 : b.value
     guard a.value >= 0, a.value < upper else {
-      report(Diagnostic(.optionRange, "the column range \(file.text(in: e.range)) is empty or negative", at: Label(e.range)))
+      report(
+        Diagnostic(.optionRange, "the column range \(file.text(in: e.range)) is empty or negative", at: Label(e.range)))
       return nil
     }
     return a.value..<upper
@@ -376,7 +385,8 @@ extension Checker {
         let mean = a["mean"].flatMap { evaluateNumber($0) } ?? 0
         let std = a["std"].flatMap { evaluateNumber($0) } ?? 1
         if std <= 0 {
-          report(Diagnostic(.optionRange, "`std` must be positive, not \(std)", at: Label(a["std"]?.range ?? callee.range)))
+          report(
+            Diagnostic(.optionRange, "`std` must be positive, not \(std)", at: Label(a["std"]?.range ?? callee.range)))
           continue
         }
         distribution = .normal(mean: mean, std: std)
@@ -395,13 +405,16 @@ extension Checker {
           let low = a["low"].flatMap { evaluateNumber($0) } ?? -1
           let high = a["high"].flatMap { evaluateNumber($0) } ?? 1
           if !(low < high) {
-            report(Diagnostic(.optionRange, "`uniform` needs low < high, but \(low) ≥ \(high)", at: Label(d.distribution.range)))
+            report(
+              Diagnostic(
+                .optionRange, "`uniform` needs low < high, but \(low) ≥ \(high)", at: Label(d.distribution.range)))
             continue
           }
           distribution = .uniform(low: low, high: high)
         }
       default:
-        report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["normal", "uniform"], what: "distribution"))
+        report(
+          unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["normal", "uniform"], what: "distribution"))
         continue
       }
       if type.isClassLabels, distribution != .uniformClasses {
@@ -431,7 +444,8 @@ extension Checker {
         guard names.contains(label.name) else {
           report(
             Diagnostic(
-              .unknownOption, "`\(callee.name)` has no option `\(label.name)`", at: Label(label.range, "unknown option"),
+              .unknownOption, "`\(callee.name)` has no option `\(label.name)`",
+              at: Label(label.range, "unknown option"),
               help: Suggestions.didYouMean(label.name, among: names)
                 ?? "its options are \(names.map { "`\($0)`" }.joined(separator: ", "))"))
           ok = false
@@ -442,7 +456,8 @@ extension Checker {
         guard position < names.count else {
           report(
             Diagnostic(
-              .wrongArgumentCount, "`\(callee.name)` takes at most \(names.count) argument\(names.count == 1 ? "" : "s")",
+              .wrongArgumentCount,
+              "`\(callee.name)` takes at most \(names.count) argument\(names.count == 1 ? "" : "s")",
               at: Label(arg.value.range, "one too many")))
           ok = false
           continue
@@ -493,14 +508,18 @@ extension Checker {
 
   /// Reports an unknown name with a did-you-mean. The suggested name counts as used: it is
   /// what the writer meant, so it is not also reported as never used.
-  mutating func reportUnknownName(_ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String) {
+  mutating func reportUnknownName(
+    _ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String
+  ) {
     let candidates = Array(candidates)
     if let s = Suggestions.closest(to: name, among: candidates) { markUsed(Expr(.identifier(s), range)) }
     report(unknownNameDiagnostic(name, at: range, candidates: candidates, what: what))
   }
 
   /// "cannot find `x`", with a did-you-mean among `candidates`.
-  func unknownNameDiagnostic(_ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String) -> Diagnostic {
+  func unknownNameDiagnostic(_ name: String, at range: SourceRange, candidates: some Sequence<String>, what: String)
+    -> Diagnostic
+  {
     let suggestion = Suggestions.closest(to: name, among: candidates)
     return Diagnostic(
       what == "layer or function" ? .unknownLayer : .unknownName,

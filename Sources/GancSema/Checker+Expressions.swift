@@ -108,7 +108,8 @@ extension Checker {
         net = ctx
         let input = ctx.inputs[i]
         return TypedExpr(
-          .netInput(i), input.type, range, origin: Label(input.range, "`\(n)` is declared \(input.type.description) here"))
+          .netInput(i), input.type, range,
+          origin: Label(input.range, "`\(n)` is declared \(input.type.description) here"))
       }
       if let local = ctx.locals[n] {
         ctx.usedLocals.insert(n)
@@ -139,10 +140,14 @@ extension Checker {
     switch s.kind {
     case .input:
       guard let i = inputs[n] else { return nil }
-      return TypedExpr(.input(n), i.type, range, origin: Label(typeRanges[n] ?? s.range, "`\(n)` is declared \(i.type.description) here"))
+      return TypedExpr(
+        .input(n), i.type, range,
+        origin: Label(typeRanges[n] ?? s.range, "`\(n)` is declared \(i.type.description) here"))
     case .noise:
       guard let i = noises[n] else { return nil }
-      return TypedExpr(.noise(n), i.type, range, origin: Label(typeRanges[n] ?? s.range, "`\(n)` is declared \(i.type.description) here"))
+      return TypedExpr(
+        .noise(n), i.type, range,
+        origin: Label(typeRanges[n] ?? s.range, "`\(n)` is declared \(i.type.description) here"))
     case .binding, .loss:
       guard let v = checkBinding(named: n) else { return nil }
       return TypedExpr(.binding(n), v.type, range, origin: v.origin)
@@ -275,7 +280,8 @@ extension Checker {
           report(
             Diagnostic(
               .wrongArgumentCount, "`\(sig.name)` takes \(describeArity(sig)), but it is given one more argument",
-              at: Label(arg.value.range, "unexpected argument"), secondary: [Label(calleeRange, "`\(sig.name)` called here")]))
+              at: Label(arg.value.range, "unexpected argument"),
+              secondary: [Label(calleeRange, "`\(sig.name)` called here")]))
           ok = false
           continue
         }
@@ -294,7 +300,10 @@ extension Checker {
         Diagnostic(
           .wrongArgumentCount,
           "`\(sig.name)` takes \(describeArity(sig)), but it is given \(operandExprs.count)",
-          at: Label(calleeRange, "missing \(sig.operands.minimum - operandExprs.count) tensor argument\(sig.operands.minimum - operandExprs.count == 1 ? "" : "s")"),
+          at: Label(
+            calleeRange,
+            "missing \(sig.operands.minimum - operandExprs.count) tensor argument\(sig.operands.minimum - operandExprs.count == 1 ? "" : "s")"
+          ),
           help: sig.operands.minimum == 1 ? "pass the input, as in `\(sig.name)(x)` or `x |> \(sig.name)`" : nil))
       ok = false
     }
@@ -359,13 +368,15 @@ extension Checker {
       if case .float = e.kind {
         report(
           Diagnostic(
-            .optionType, "`\(spec.name)` of `\(callee)` is a size, a whole number", at: Label(e.range, "not a whole number")))
+            .optionType, "`\(spec.name)` of `\(callee)` is a size, a whole number",
+            at: Label(e.range, "not a whole number")))
         return nil
       }
       guard let d = evaluateDim(e) else { return nil }
       guard d.value > 0 else {
         report(
-          Diagnostic(.optionRange, "`\(spec.name)` of `\(callee)` must be positive, not \(d.value)", at: Label(e.range)))
+          Diagnostic(.optionRange, "`\(spec.name)` of `\(callee)` must be positive, not \(d.value)", at: Label(e.range))
+        )
         return nil
       }
       return .size(d)
@@ -426,7 +437,10 @@ extension Checker {
           .wrongArgumentCount,
           "`\(name)` takes \(sig.inputs.count) input\(plural), but it is given \(values.count)",
           at: Label(calleeRange, "given \(values.count)"),
-          secondary: [Label(sig.nameRange, "`\(name)` takes (\(sig.inputs.map { "\($0.name): \($0.type)" }.joined(separator: ", ")))")]))
+          secondary: [
+            Label(
+              sig.nameRange, "`\(name)` takes (\(sig.inputs.map { "\($0.name): \($0.type)" }.joined(separator: ", ")))")
+          ]))
       return nil
     }
     var typed: [TypedExpr] = []
@@ -461,7 +475,8 @@ extension Checker {
       } else if let a = v.type.classes, let b = p.type.classes, a != b {
         report(
           Diagnostic(
-            .classCountMismatch, "input `\(p.name)` of `\(name)` has \(b.value) classes, but it is given labels of \(a.value)",
+            .classCountMismatch,
+            "input `\(p.name)` of `\(name)` has \(b.value) classes, but it is given labels of \(a.value)",
             at: Label(v.range, "\(a.value) classes"),
             secondary: [Label(p.range, "declared with \(b.value) classes here")] + originLabels(v)))
         ok = false

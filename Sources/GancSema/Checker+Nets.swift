@@ -92,9 +92,11 @@ extension Checker {
       if result.type.isClassLabels || result.type.shape != sig.output.shape {
         var notes: [String] = []
         if let n = bindingNote(for: (result.type.shape + sig.output.shape).map(\.expr)) { notes.append(n) }
-        let at = result.origin.map { o in
-          decl.result.range.start <= o.range.start && o.range.end <= decl.result.range.end ? o.range : decl.result.range
-        } ?? decl.result.range
+        let at =
+          result.origin.map { o in
+            decl.result.range.start <= o.range.start && o.range.end <= decl.result.range.end
+              ? o.range : decl.result.range
+          } ?? decl.result.range
         report(
           Diagnostic(
             .netOutputMismatch,
@@ -116,7 +118,9 @@ extension Checker {
           at: Label(decl.parameters[i].name.range, "never used"),
           help: "use it in the body (for a label, `concat(..., one_hot(\(input.name)))`), or remove it"))
     }
-    let unusedLocals = net!.localRanges.filter { !net!.usedLocals.contains($0.key) && !net!.failedLocals.contains($0.key) }
+    let unusedLocals = net!.localRanges.filter {
+      !net!.usedLocals.contains($0.key) && !net!.failedLocals.contains($0.key)
+    }
     for (local, range) in unusedLocals.sorted(by: { $0.value.start < $1.value.start }) {
       report(Diagnostic(.unusedDeclaration, "`\(local)` is never used", at: Label(range, "never used")))
     }

@@ -5,10 +5,18 @@ import GancSyntax
 extension Checker {
   /// Adam's options, checked like a layer's.
   static let adamOptions: [OptionSpec] = [
-    OptionSpec("lr", .number(min: 0, max: 1, openMin: true, openMax: false), .defaulted(.number(1e-3)), "the learning rate, in (0, 1]"),
-    OptionSpec("beta1", .number(min: 0, max: 1, openMin: false, openMax: true), .defaulted(.number(0.9)), "the first moment's decay, in [0, 1)"),
-    OptionSpec("beta2", .number(min: 0, max: 1, openMin: false, openMax: true), .defaulted(.number(0.999)), "the second moment's decay, in [0, 1)"),
-    OptionSpec("eps", .number(min: 0, max: nil, openMin: true, openMax: false), .defaulted(.number(1e-8)), "added to the denominator, > 0"),
+    OptionSpec(
+      "lr", .number(min: 0, max: 1, openMin: true, openMax: false), .defaulted(.number(1e-3)),
+      "the learning rate, in (0, 1]"),
+    OptionSpec(
+      "beta1", .number(min: 0, max: 1, openMin: false, openMax: true), .defaulted(.number(0.9)),
+      "the first moment's decay, in [0, 1)"),
+    OptionSpec(
+      "beta2", .number(min: 0, max: 1, openMin: false, openMax: true), .defaulted(.number(0.999)),
+      "the second moment's decay, in [0, 1)"),
+    OptionSpec(
+      "eps", .number(min: 0, max: nil, openMin: true, openMax: false), .defaulted(.number(1e-8)),
+      "added to the denominator, > 0"),
   ]
 
   mutating func checkTraining(losses: [LossSpec]) -> Schedule? {
@@ -37,7 +45,10 @@ extension Checker {
     func positive(_ c: inout Checker, _ e: Expr, _ what: String, allowZero: Bool = false) -> Int? {
       // `-3` is a negated literal: a whole number, just not a positive one.
       if case .unary(.negate, let inner) = e.kind, case .integer(let v) = inner.kind, v != 0 {
-        c.report(Diagnostic(.optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not -\(v)", at: Label(e.range)))
+        c.report(
+          Diagnostic(
+            .optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not -\(v)", at: Label(e.range))
+        )
         return nil
       }
       var e = e
@@ -48,7 +59,9 @@ extension Checker {
         return nil
       }
       guard v > 0 || (allowZero && v == 0) else {
-        c.report(Diagnostic(.optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not \(v)", at: Label(e.range)))
+        c.report(
+          Diagnostic(
+            .optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not \(v)", at: Label(e.range)))
         return nil
       }
       return v
@@ -72,7 +85,8 @@ extension Checker {
         case "seed":
           if let s = positive(&self, value, "seed", allowZero: true) { seed = UInt64(s) } else { ok = false }
         case "log": if let v = positive(&self, value, "log every") { logInterval = v } else { ok = false }
-        case "checkpoint": checkpointInterval = positive(&self, value, "checkpoint every"); ok = ok && checkpointInterval != nil
+        case "checkpoint":
+          checkpointInterval = positive(&self, value, "checkpoint every"); ok = ok && checkpointInterval != nil
         case "optimizer":
           if let o = checkOptimizer(value) { optimizer = o } else { ok = false }
         default:
@@ -159,7 +173,9 @@ extension Checker {
       report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["adam"], what: "optimizer"))
       return nil
     }
-    guard let a = matchArguments(args, names: Self.adamOptions.map(\.name), required: [], callee: callee) else { return nil }
+    guard let a = matchArguments(args, names: Self.adamOptions.map(\.name), required: [], callee: callee) else {
+      return nil
+    }
     var o = OptimizerSpec()
     for spec in Self.adamOptions {
       guard let expr = a[spec.name] else { continue }
@@ -276,7 +292,9 @@ extension Checker {
       }
       switch callee.name {
       case "image":
-        guard let a = matchArguments(args, names: ["height", "width", "range"], required: ["height", "width"], callee: callee),
+        guard
+          let a = matchArguments(
+            args, names: ["height", "width", "range"], required: ["height", "width"], callee: callee),
           let h = evaluateDim(a["height"]!), let w = evaluateDim(a["width"]!)
         else { return nil }
         var low = -1.0
@@ -309,7 +327,9 @@ extension Checker {
       case "table":
         view = .table
       default:
-        report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["image", "scatter", "table"], what: "sample view"))
+        report(
+          unknownNameDiagnostic(
+            callee.name, at: callee.range, candidates: ["image", "scatter", "table"], what: "sample view"))
         return nil
       }
     }

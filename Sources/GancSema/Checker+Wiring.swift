@@ -71,7 +71,9 @@ extension Checker {
       return t.items.compactMap { if case .step(let s) = $0 { s } else { nil } }
     }
     for step in schedule.steps {
-      guard let loss = bindings[step.loss], let decl = stepDecls.first(where: { $0.name.name == step.name }) else { continue }
+      guard let loss = bindings[step.loss], let decl = stepDecls.first(where: { $0.name.name == step.name }) else {
+        continue
+      }
       let flow = gradientFlow(loss)
       for netName in step.nets where !flow.nets.contains(netName) {
         let at = decl.networks.first { $0.name == netName }?.range ?? decl.range
@@ -80,7 +82,8 @@ extension Checker {
           report(
             Diagnostic(
               .lossDoesNotReach, "network `\(netName)` has no parameters, so step `\(step.name)` cannot train it",
-              at: Label(at, "nothing to train"), secondary: [Label(spec.nameRange, "`\(netName)` has no layers with parameters")],
+              at: Label(at, "nothing to train"),
+              secondary: [Label(spec.nameRange, "`\(netName)` has no layers with parameters")],
               help: "remove `\(netName)` from `wrt`"))
           continue
         }

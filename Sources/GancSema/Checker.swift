@@ -179,7 +179,8 @@ public struct Checker {
     for extra in trains.dropFirst() {
       report(
         Diagnostic(
-          .duplicateDeclaration, "a model has one `train` block", at: Label(SourceRange(start: extra.range.start, end: extra.range.start + 5), "second block"),
+          .duplicateDeclaration, "a model has one `train` block",
+          at: Label(SourceRange(start: extra.range.start, end: extra.range.start + 5), "second block"),
           secondary: [Label(SourceRange(start: trains[0].range.start, end: trains[0].range.start + 5), "first block")],
           help: "merge the blocks"))
     }
@@ -200,7 +201,8 @@ public struct Checker {
     guard !ordered.isEmpty else { return nil }
     let values = ordered.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
     let lines = ordered.map { String(file.location(of: $0.range.start).line) }
-    let where_ = lines.count == 1 ? "line \(lines[0])" : "lines \(lines.dropLast().joined(separator: ", ")) and \(lines.last!)"
+    let where_ =
+      lines.count == 1 ? "line \(lines[0])" : "lines \(lines.dropLast().joined(separator: ", ")) and \(lines.last!)"
     return "\(values) (declared at \(where_))"
   }
 

@@ -87,7 +87,8 @@ public struct Parser {
   /// Reports that `what` was expected at the current token.
   private mutating func expected(_ what: String, help: String? = nil) {
     let found = current.kind == .endOfFile ? "the end of the file" : "`\(current.text)`"
-    error(.unexpectedToken, "expected \(what), found \(found)", at: current.range, label: "expected \(what)", help: help)
+    error(
+      .unexpectedToken, "expected \(what), found \(found)", at: current.range, label: "expected \(what)", help: help)
   }
 
   private mutating func expect(_ p: Punct, _ what: String? = nil) -> Token? {
@@ -337,7 +338,9 @@ public struct Parser {
             help: "end the body with an expression, such as `x |> dense(1)`"))
       }
     }
-    return .net(NetDecl(name: name, parameters: parameters, output: output, body: body, result: result, range: range(from: start)))
+    return .net(
+      NetDecl(name: name, parameters: parameters, output: output, body: body, result: result, range: range(from: start))
+    )
   }
 
   private mutating func parseLet() -> LetDecl {
@@ -351,7 +354,9 @@ public struct Parser {
 
   // MARK: - Training
 
-  private static let trainWords: [ContextualKeyword] = [.steps, .epochs, .seed, .optimizer, .log, .checkpoint, .step, .sample]
+  private static let trainWords: [ContextualKeyword] = [
+    .steps, .epochs, .seed, .optimizer, .log, .checkpoint, .step, .sample,
+  ]
 
   private mutating func parseTrain() -> Declaration {
     let start = current.range.start
@@ -695,7 +700,8 @@ public struct Parser {
       recovering = true
       return
     }
-    let what = "`\(closing.rawValue)` to close the `\(opener.text)` opened at line \(file.location(of: opener.range.start).line)"
+    let what =
+      "`\(closing.rawValue)` to close the `\(opener.text)` opened at line \(file.location(of: opener.range.start).line)"
     error(
       .unexpectedToken, "expected \(what), found `\(current.text)`", at: current.range, label: "expected \(what)",
       secondary: [Label(opener.range, "opened here")])

@@ -31,7 +31,8 @@ let accumulationCases: [AccumulationCase] = [
     let w = b.param("p", [3, 4])
     let x1 = b.add(.matmul(transposeA: false, transposeB: false), b.input("x1", [2, 3]), w)
     let x2 = b.add(.matmul(transposeA: false, transposeB: false), b.input("x2", [5, 3]), w)
-    return b.add(.binary(.add), b.add(.loss(.mse), x1, b.input("t1", [2, 4])), b.add(.loss(.l1), x2, b.input("t2", [5, 4])))
+    return b.add(
+      .binary(.add), b.add(.loss(.mse), x1, b.input("t1", [2, 4])), b.add(.loss(.l1), x2, b.input("t2", [5, 4])))
   },
   AccumulationCase(name: "p and a reshape of p") { b in
     let p = b.param("p", [3, 4])
@@ -83,7 +84,8 @@ struct AccumulationTests {
     let diff = try Autodiff.differentiate(g, loss: loss, withRespectTo: params)
     let added = diff.instructions[g.instructions.count...]
     // One accumulation per D parameter (two calls each).
-    let dWeightGrads = Set(added.filter { if case .matmul(true, false) = $0.op { true } else { false } }.map(\.results[0]))
+    let dWeightGrads = Set(
+      added.filter { if case .matmul(true, false) = $0.op { true } else { false } }.map(\.results[0]))
     let accumulations = added.filter { $0.op == .binary(.add) && $0.operands.allSatisfy(dWeightGrads.contains) }
     #expect(accumulations.count == 2, "each D weight gradient adds the real and fake contributions")
 
@@ -105,7 +107,8 @@ struct AccumulationTests {
       // Same kernels, different order of float additions: ~1e-6 relative.
       expectClose(total[name], sum, rtol: 1e-5, "\(p): total vs sum of the parts")
       expectClose(total[name], fd[p], rtol: 1e-3, "\(p): against finite differences")
-      #expect(parts[0][name]!.contains { $0 != 0 } && parts[1][name]!.contains { $0 != 0 }, "both calls contribute to \(p)")
+      #expect(
+        parts[0][name]!.contains { $0 != 0 } && parts[1][name]!.contains { $0 != 0 }, "both calls contribute to \(p)")
     }
   }
 

@@ -42,12 +42,16 @@ let mlpCases: [MLPCase] = {
 }()
 
 /// A random MLP for `c` with its loss as output, differentiated w.r.t. all its weights.
-func buildMLP(_ c: MLPCase, rng: inout Rng) throws -> (forward: Graph, diff: Graph, builder: GraphBuilder, values: [String: [Double]]) {
+func buildMLP(_ c: MLPCase, rng: inout Rng) throws -> (
+  forward: Graph, diff: Graph, builder: GraphBuilder, values: [String: [Double]]
+) {
   var b = GraphBuilder()
   var h = b.input("x", [4, rng.int(2..<5)])
   for l in 0..<c.layers {
     let last = l == c.layers - 1
-    h = b.dense(h, "net.dense_\(l)", units: last ? rng.int(1..<3) : rng.int(2..<6), bias: c.bias, act: last ? c.finalActivation : c.activation)
+    h = b.dense(
+      h, "net.dense_\(l)", units: last ? rng.int(1..<3) : rng.int(2..<6), bias: c.bias,
+      act: last ? c.finalActivation : c.activation)
   }
   let t = b.input("t", b.g.shape(of: h))
   let loss = b.add(.loss(c.loss), h, t)
@@ -71,8 +75,10 @@ func isLossWithGrad(_ op: Op) -> Bool { if case .lossWithGrad = op { true } else
 func isMatmul(_ op: Op) -> Bool { if case .matmul = op { true } else { false } }
 
 /// Checks `fused` against `unfused` on the runtime, output by output.
-func expectSameResults(_ fused: Graph, _ unfused: Graph, values: [String: [Double]], pin: [String] = [], _ what: String,
-  sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectSameResults(
+  _ fused: Graph, _ unfused: Graph, values: [String: [Double]], pin: [String] = [], _ what: String,
+  sourceLocation: SourceLocation = #_sourceLocation
+) throws {
   let a = try runOnRuntime(fused, values: values, pin: pin)
   let b = try runOnRuntime(unfused, values: values, pin: pin)
   #expect(Set(a.keys) == Set(b.keys), sourceLocation: sourceLocation)
@@ -94,9 +100,14 @@ struct FusionTests {
     let layers = (0..<c.layers).map { l in (act: l == c.layers - 1 ? c.finalActivation : c.activation, bias: c.bias) }
     let o = fused.instructions.map(\.op)
     #expect(o.filter(isDense).count == layers.filter { $0.bias || $0.act != nil }.count, "dense[act] per fusable layer")
-    #expect(o.filter(isActGradSumRows).count == layers.filter { $0.bias && $0.act != nil }.count, "act_grad+sum_rows per layer with both")
-    #expect(o.filter(isActGrad).count == layers.filter { !$0.bias && $0.act != nil }.count, "unfused act_grad without a bias")
-    #expect(o.filter { $0 == .sumRows }.count == layers.filter { $0.bias && $0.act == nil }.count, "sum_rows left only without an activation")
+    #expect(
+      o.filter(isActGradSumRows).count == layers.filter { $0.bias && $0.act != nil }.count,
+      "act_grad+sum_rows per layer with both")
+    #expect(
+      o.filter(isActGrad).count == layers.filter { !$0.bias && $0.act != nil }.count, "unfused act_grad without a bias")
+    #expect(
+      o.filter { $0 == .sumRows }.count == layers.filter { $0.bias && $0.act == nil }.count,
+      "sum_rows left only without an activation")
     #expect(o.filter(isLossWithGrad).count == 1, "loss+grad")
     #expect(!o.contains(.loss(c.loss)) && !o.contains(.lossGrad(c.loss)))
     #expect(!o.contains(.addBias) && !o.contains(where: isActivation), "no forward add_bias or activation left")
@@ -141,7 +152,8 @@ struct FusionTests {
     #expect(o.filter(isLossWithGrad).count == 2)
     var rng = Rng(seed: 21)
     let values = gan.b.randomValues(&rng)
-    try expectSameResults(fused, Pipeline.run(diff, passes: unfusedPasses), values: values,
+    try expectSameResults(
+      fused, Pipeline.run(diff, passes: unfusedPasses), values: values,
       pin: gan.dParameters.map(TrainingStep.gradientOutput), "discriminator step")
   }
 
@@ -195,7 +207,8 @@ struct FusionTests {
     },
     NoFusionCase(name: "add_bias result used twice") { b in
       let x = b.input("x", [4, 3])
-      let z = b.add(.addBias, b.add(.matmul(transposeA: false, transposeB: false), x, b.param("w", [3, 2])), b.param("b", [2]))
+      let z = b.add(
+        .addBias, b.add(.matmul(transposeA: false, transposeB: false), x, b.param("w", [3, 2])), b.param("b", [2]))
       let y = b.add(.activation(.tanh), z)
       let loss = b.add(.binary(.add), b.add(.loss(.mse), y, b.input("t", [4, 2])), b.add(.sum, z))
       return (loss, [])
@@ -262,7 +275,8 @@ struct FusionTests {
     c.check(fused)
     var rng = Rng(seed: seed(c.name))
     let values = b.randomValues(&rng)
-    try expectSameResults(fused, rawRunnable(diff), values: values, pin: b.parameterNames.map(TrainingStep.gradientOutput), c.name)
+    try expectSameResults(
+      fused, rawRunnable(diff), values: values, pin: b.parameterNames.map(TrainingStep.gradientOutput), c.name)
     let fd = try finiteDifferences(g, loss: loss, wrt: b.parameterNames, values: values)
     let out = try runOnRuntime(fused, values: values)
     for p in b.parameterNames { expectClose(out[TrainingStep.gradientOutput(p)], fd[p], rtol: 1e-3, p) }

@@ -33,7 +33,9 @@ func planProblems(_ g: Graph, _ plan: MemoryPlan, pinned: Set<String>) -> [Strin
       case (.constant, .constant): break
       case (.parameter, _), (.input, _), (.constant, _): problems.append("\(r) (\(inst.op.mnemonic)) is stored as \(s)")
       case (_, .pinned(let n)):
-        if !pinned.contains(n) || g.output(named: n) != r { problems.append("\(r) is pinned as \(n), which is not its pinned output") }
+        if !pinned.contains(n) || g.output(named: n) != r {
+          problems.append("\(r) is pinned as \(n), which is not its pinned output")
+        }
       case (.reshape, _):
         // A view (checked below) or, when pinned, a copy.
         break
@@ -59,7 +61,9 @@ func planProblems(_ g: Graph, _ plan: MemoryPlan, pinned: Set<String>) -> [Strin
     for r in inst.results where root[r.index] == r.index {
       guard case .workspace(let off) = plan.storage[r.index] else { continue }
       let n = g.elementCount(of: r)
-      if off < 0 || off + n > plan.workspaceSize { problems.append("\(r) at \(off)..<\(off + n) is outside the workspace of \(plan.workspaceSize)") }
+      if off < 0 || off + n > plan.workspaceSize {
+        problems.append("\(r) at \(off)..<\(off + n) is outside the workspace of \(plan.workspaceSize)")
+      }
       blocks.append(Block(value: r.index, offset: off, count: n, start: i, end: max(end[r.index], i)))
     }
   }
@@ -78,7 +82,8 @@ func planProblems(_ g: Graph, _ plan: MemoryPlan, pinned: Set<String>) -> [Strin
       let alive = u.start <= v.end && v.start <= u.end
       if memory && alive && !inPlace(u, v) {
         problems.append(
-          "%\(u.value) [\(u.start)...\(u.end == Int.max ? "end" : String(u.end))] and %\(v.value) [\(v.start)...\(v.end == Int.max ? "end" : String(v.end))] share memory \(max(u.offset, v.offset))")
+          "%\(u.value) [\(u.start)...\(u.end == Int.max ? "end" : String(u.end))] and %\(v.value) [\(v.start)...\(v.end == Int.max ? "end" : String(v.end))] share memory \(max(u.offset, v.offset))"
+        )
       }
     }
   }
@@ -88,7 +93,9 @@ func planProblems(_ g: Graph, _ plan: MemoryPlan, pinned: Set<String>) -> [Strin
   for a in outputBlocks.indices {
     for b in outputBlocks.indices where a < b {
       let (u, v) = (outputBlocks[a], outputBlocks[b])
-      if u.offset < v.offset + v.count && v.offset < u.offset + u.count { problems.append("outputs %\(u.value) and %\(v.value) overlap") }
+      if u.offset < v.offset + v.count && v.offset < u.offset + u.count {
+        problems.append("outputs %\(u.value) and %\(v.value) overlap")
+      }
     }
   }
   var constants: [(Int, Int)] = []
@@ -211,7 +218,9 @@ struct MemoryPlanTests {
     #expect(plan.workspaceSize == 32)
     var rng = Rng(seed: 31)
     let values = b.randomValues(&rng)
-    expectClose(try runOnRuntime(g, values: values)["y"], try ReferenceInterpreter.outputs(g, sources: values)["y"], rtol: 1e-5, "y")
+    expectClose(
+      try runOnRuntime(g, values: values)["y"], try ReferenceInterpreter.outputs(g, sources: values)["y"], rtol: 1e-5,
+      "y")
   }
 
   /// An operand still needed later is never overwritten: `tanh(h)` keeps `h`, the last
@@ -235,7 +244,9 @@ struct MemoryPlanTests {
     #expect(plan.storage[view.index] == plan.storage[t.index])
     var rng = Rng(seed: 32)
     let values = b.randomValues(&rng)
-    expectClose(try runOnRuntime(g, values: values)["y"], try ReferenceInterpreter.outputs(g, sources: values)["y"], rtol: 1e-5, "y")
+    expectClose(
+      try runOnRuntime(g, values: values)["y"], try ReferenceInterpreter.outputs(g, sources: values)["y"], rtol: 1e-5,
+      "y")
   }
 
   /// A reshape is a view of its operand — of workspace memory, of a parameter, of a

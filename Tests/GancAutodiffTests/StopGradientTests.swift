@@ -91,10 +91,11 @@ struct StopGradientTests {
     // A weight gradient is `matmul.tA(layer input, dy)`; D's layers read `fake` and D's
     // hidden activation (and the same for the real batch).
     let dWeights = Set(gan.dParameters.compactMap { gan.b.source($0) })
-    let dLayerInputs = Set(g.instructions.compactMap { inst -> ValueID? in
-      guard case .matmul = inst.op, dWeights.contains(inst.operands[1]) else { return nil }
-      return inst.operands[0]
-    })
+    let dLayerInputs = Set(
+      g.instructions.compactMap { inst -> ValueID? in
+        guard case .matmul = inst.op, dWeights.contains(inst.operands[1]) else { return nil }
+        return inst.operands[0]
+      })
     #expect(dLayerInputs.count == 4)
     let dWeightGradients = added.filter {
       if case .matmul(true, _) = $0.op { return dLayerInputs.contains($0.operands[0]) }

@@ -94,7 +94,8 @@ let vjpCases: [VJPCase] = {
   cases.append(VJPCase("matmul rank-3 A, tA", .matmul(transposeA: true, transposeB: false), [S(2, 2, 3), S(4, 2)]))
   cases.append(VJPCase("matmul rank-3 B, tB", .matmul(transposeA: false, transposeB: true), [S(3, 4), S(2, 1, 4)]))
   cases.append(VJPCase("matmul rank-3 B", .matmul(transposeA: false, transposeB: false), [S(3, 4), S(2, 2, 2)]))
-  cases.append(VJPCase("matmul rank-3 A and B, tA", .matmul(transposeA: true, transposeB: false), [S(2, 2, 3), S(2, 2, 2)]))
+  cases.append(
+    VJPCase("matmul rank-3 A and B, tA", .matmul(transposeA: true, transposeB: false), [S(2, 2, 3), S(2, 2, 2)]))
 
   cases.append(VJPCase("add_bias", .addBias, [S(3, 4), S(4)]))
   cases.append(VJPCase("add_bias rank 3", .addBias, [S(2, 3, 4), S(4)]))
@@ -255,7 +256,8 @@ struct VJPTests {
     #expect(Verifier.verify(diff) == [])
     for n in names {
       let out = try #require(diff.output(named: TrainingStep.gradientOutput(n)))
-      #expect(diff.shape(of: out) == g.shape(of: ids[names.firstIndex(of: n)!]), "gradient of \(n) has the parameter's shape")
+      #expect(
+        diff.shape(of: out) == g.shape(of: ids[names.firstIndex(of: n)!]), "gradient of \(n) has the parameter's shape")
     }
 
     let fd = try finiteDifferences(g, loss: loss, wrt: names, values: values)
@@ -319,9 +321,11 @@ struct VJPTests {
     g.outputs = [(TrainingStep.lossOutput, loss)]
     let adam = AdamConfig(learningRate: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8)
     let step = TrainingStep(
-      name: "g", lossName: "g_loss", networks: ["G"], parameters: gan.gParameters, graph: g, repeatCount: 1, optimizer: adam)
+      name: "g", lossName: "g_loss", networks: ["G"], parameters: gan.gParameters, graph: g, repeatCount: 1,
+      optimizer: adam)
     let diff = try Autodiff.differentiate(step)
-    #expect(diff.graph.outputs.map(\.name) == [TrainingStep.lossOutput] + gan.gParameters.map(TrainingStep.gradientOutput))
+    #expect(
+      diff.graph.outputs.map(\.name) == [TrainingStep.lossOutput] + gan.gParameters.map(TrainingStep.gradientOutput))
     #expect(Verifier.verify(Pipeline.run(diff).graph) == [])
 
     var noLoss = step

@@ -14,7 +14,9 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
 func graph(_ shapes: [[Int]], _ instructions: [(Op, [Int], [Int])], outputs: [(String, Int)] = []) -> Graph {
   var g = Graph()
   g.shapes = shapes
-  g.instructions = instructions.map { Instruction(op: $0.0, operands: $0.1.map(ValueID.init), results: $0.2.map(ValueID.init)) }
+  g.instructions = instructions.map {
+    Instruction(op: $0.0, operands: $0.1.map(ValueID.init), results: $0.2.map(ValueID.init))
+  }
   g.outputs = outputs.map { ($0.0, ValueID($0.1)) }
   return g
 }
@@ -35,7 +37,10 @@ let malformedCases: [MalformedCase] = [
     name: "wrong result shape (matmul)", expected: "gives [2, 4]",
     graph: graph(
       [[2, 3], [3, 4], [4, 2]],
-      [(.parameter("a"), [], [0]), (.parameter("b"), [], [1]), (.matmul(transposeA: false, transposeB: false), [0, 1], [2])])),
+      [
+        (.parameter("a"), [], [0]), (.parameter("b"), [], [1]),
+        (.matmul(transposeA: false, transposeB: false), [0, 1], [2]),
+      ])),
   MalformedCase(
     name: "wrong result shape (sum is a scalar)", expected: "gives []",
     graph: graph([[2, 3], [1]], [(.parameter("p"), [], [0]), (.sum, [0], [1])])),
@@ -54,18 +59,25 @@ let malformedCases: [MalformedCase] = [
       [[2, 3], [3, 2], [2, 3]], [(.parameter("a"), [], [0]), (.parameter("b"), [], [1]), (.binary(.add), [0, 1], [2])])),
   MalformedCase(
     name: "loss with a scalar target", expected: "differ",
-    graph: graph([[4, 2], [], []], [(.parameter("p"), [], [0]), (.parameter("t"), [], [1]), (.loss(.mse), [0, 1], [2])])),
+    graph: graph(
+      [[4, 2], [], []], [(.parameter("p"), [], [0]), (.parameter("t"), [], [1]), (.loss(.mse), [0, 1], [2])])),
   MalformedCase(
     name: "matmul inner dimensions", expected: "inner dimensions",
     graph: graph(
       [[2, 3], [4, 5], [2, 5]],
-      [(.parameter("a"), [], [0]), (.parameter("b"), [], [1]), (.matmul(transposeA: false, transposeB: false), [0, 1], [2])])),
+      [
+        (.parameter("a"), [], [0]), (.parameter("b"), [], [1]),
+        (.matmul(transposeA: false, transposeB: false), [0, 1], [2]),
+      ])),
   MalformedCase(
     name: "value defined twice", expected: "defined twice",
-    graph: graph([[2, 3], [2, 3]], [(.parameter("p"), [], [0]), (.activation(.relu), [0], [1]), (.activation(.tanh), [0], [1])])),
+    graph: graph(
+      [[2, 3], [2, 3]], [(.parameter("p"), [], [0]), (.activation(.relu), [0], [1]), (.activation(.tanh), [0], [1])])),
   MalformedCase(
     name: "too few results", expected: "expected 2",
-    graph: graph([[4, 2], [4, 2], []], [(.parameter("p"), [], [0]), (.parameter("t"), [], [1]), (.lossWithGrad(.mse), [0, 1], [2])])),
+    graph: graph(
+      [[4, 2], [4, 2], []],
+      [(.parameter("p"), [], [0]), (.parameter("t"), [], [1]), (.lossWithGrad(.mse), [0, 1], [2])])),
   MalformedCase(
     name: "result out of range", expected: "out of range",
     graph: graph([[2, 3]], [(.parameter("p"), [], [0]), (.activation(.relu), [0], [5])])),
@@ -97,7 +109,8 @@ struct VerifierTests {
     let g = graph(
       [[2, 3], [3, 4], [2, 4], [4], [2, 4], [2, 4], []],
       [
-        (.parameter("a"), [], [0]), (.parameter("b"), [], [1]), (.matmul(transposeA: false, transposeB: false), [0, 1], [2]),
+        (.parameter("a"), [], [0]), (.parameter("b"), [], [1]),
+        (.matmul(transposeA: false, transposeB: false), [0, 1], [2]),
         (.parameter("c"), [], [3]), (.addBias, [2, 3], [4]), (.input("t"), [], [5]), (.loss(.mse), [4, 5], [6]),
       ], outputs: [("loss", 6)])
     #expect(Verifier.verify(g) == [])

@@ -59,10 +59,12 @@ import Testing
   @Test func rejectsAMismatchedCheckpoint() {
     let rng = RandomStream(seed: 1, name: "b")
     #expect(throws: DataError("the saved batch sampler was for 10 rows but the data has 12")) {
-      try BatchSampler(rowCount: 12, batchSize: 2, rng: rng, state: .init(epoch: 0, position: 0, counter: 0, rowCount: 10))
+      try BatchSampler(
+        rowCount: 12, batchSize: 2, rng: rng, state: .init(epoch: 0, position: 0, counter: 0, rowCount: 10))
     }
     #expect(throws: DataError.self) {
-      try BatchSampler(rowCount: 10, batchSize: 2, rng: rng, state: .init(epoch: 0, position: 10, counter: 0, rowCount: 10))
+      try BatchSampler(
+        rowCount: 10, batchSize: 2, rng: rng, state: .init(epoch: 0, position: 10, counter: 0, rowCount: 10))
     }
   }
 

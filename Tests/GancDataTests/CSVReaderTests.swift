@@ -52,32 +52,37 @@ import Testing
   }
 
   /// Each bad input with the exact message and location it must produce.
-  @Test(arguments: [
-    ("1,2\n3,abc\n", "line 2, field 2: `abc` is not a number", 2, 2),
-    ("1,2\n\n3\n", "line 3 has 1 field but line 1 has 2", 3, nil),
-    ("a,b,c\n1,2,3\n4,5\n", "line 3 has 2 fields but line 1 has 3", 3, nil),
-    ("1,2\r\n3,4,5\r\n", "line 2 has 3 fields but line 1 has 2", 2, nil),
-    ("", "the text is empty", nil, nil),
-    ("\n \n\r\n", "the text is empty", nil, nil),
-    ("a,b\n\n", "line 1 is a header but no data rows follow", 1, nil),
-    ("1,nan\n", "line 1, field 2: `nan` is not a finite number", 1, 2),
-    ("x\n1\n-Infinity\n", "line 3, field 1: `-Infinity` is not a finite number", 3, 1),
-    ("1,2\n3,1e39\n", "line 2, field 2: `1e39` is too large for a 32-bit float", 2, 2),
-    ("1,2\n3,-99999999999999999999999999999999999999999\n",
-     "line 2, field 2: `-999999999999999999999999999999999999999…` is too large for a 32-bit float", 2, 2),
-    ("1,2\n3,-1e40\n", "line 2, field 2: `-1e40` is too large for a 32-bit float", 2, 2),
-    ("1,,2\n", "line 1, field 2: empty field", 1, 2),
-    ("1,2,\n", "line 1, field 3: empty field", 1, 3),
-    ("1,2\n0x10,3\n", "line 2, field 1: `0x10` is not a number", 2, 1),
-    ("1,2\n3,4 5\n", "line 2, field 2: `4 5` is not a number", 2, 2),
-    ("1,2\n3,1.2.3\n", "line 2, field 2: `1.2.3` is not a number", 2, 2),
-    ("1\n1e\n", "line 2, field 1: `1e` is not a number", 2, 1),
-    ("1\n.\n", "line 2, field 1: `.` is not a number", 2, 1),
-    ("1\n-\n", "line 2, field 1: `-` is not a number", 2, 1),
-    ("1\n\"1\"\n", "line 2, field 1: `\"1\"` is not a number", 2, 1),
-    ("1\n" + String(repeating: "z", count: 100) + "\n",
-     "line 2, field 1: `" + String(repeating: "z", count: 40) + "…` is not a number", 2, 1),
-  ] as [(String, String, Int?, Int?)])
+  @Test(
+    arguments: [
+      ("1,2\n3,abc\n", "line 2, field 2: `abc` is not a number", 2, 2),
+      ("1,2\n\n3\n", "line 3 has 1 field but line 1 has 2", 3, nil),
+      ("a,b,c\n1,2,3\n4,5\n", "line 3 has 2 fields but line 1 has 3", 3, nil),
+      ("1,2\r\n3,4,5\r\n", "line 2 has 3 fields but line 1 has 2", 2, nil),
+      ("", "the text is empty", nil, nil),
+      ("\n \n\r\n", "the text is empty", nil, nil),
+      ("a,b\n\n", "line 1 is a header but no data rows follow", 1, nil),
+      ("1,nan\n", "line 1, field 2: `nan` is not a finite number", 1, 2),
+      ("x\n1\n-Infinity\n", "line 3, field 1: `-Infinity` is not a finite number", 3, 1),
+      ("1,2\n3,1e39\n", "line 2, field 2: `1e39` is too large for a 32-bit float", 2, 2),
+      (
+        "1,2\n3,-99999999999999999999999999999999999999999\n",
+        "line 2, field 2: `-999999999999999999999999999999999999999…` is too large for a 32-bit float", 2, 2
+      ),
+      ("1,2\n3,-1e40\n", "line 2, field 2: `-1e40` is too large for a 32-bit float", 2, 2),
+      ("1,,2\n", "line 1, field 2: empty field", 1, 2),
+      ("1,2,\n", "line 1, field 3: empty field", 1, 3),
+      ("1,2\n0x10,3\n", "line 2, field 1: `0x10` is not a number", 2, 1),
+      ("1,2\n3,4 5\n", "line 2, field 2: `4 5` is not a number", 2, 2),
+      ("1,2\n3,1.2.3\n", "line 2, field 2: `1.2.3` is not a number", 2, 2),
+      ("1\n1e\n", "line 2, field 1: `1e` is not a number", 2, 1),
+      ("1\n.\n", "line 2, field 1: `.` is not a number", 2, 1),
+      ("1\n-\n", "line 2, field 1: `-` is not a number", 2, 1),
+      ("1\n\"1\"\n", "line 2, field 1: `\"1\"` is not a number", 2, 1),
+      (
+        "1\n" + String(repeating: "z", count: 100) + "\n",
+        "line 2, field 1: `" + String(repeating: "z", count: 40) + "…` is not a number", 2, 1
+      ),
+    ] as [(String, String, Int?, Int?)])
   func rejectsBadInput(text: String, message: String, line: Int?, field: Int?) {
     do {
       let table = try Table(csv: text)

@@ -4,8 +4,10 @@ import Testing
 
 @Suite struct CSVWriterTests {
   @Test func roundTripsEveryFloatExactly() throws {
-    let awkward: [Float] = [0.1, 1e-5, -0.0, .greatestFiniteMagnitude, .leastNormalMagnitude,
-                            .leastNonzeroMagnitude, 16_777_216, 16_777_218, 1 / 3, -2.5e-12, 123_456.79]
+    let awkward: [Float] = [
+      0.1, 1e-5, -0.0, .greatestFiniteMagnitude, .leastNormalMagnitude,
+      .leastNonzeroMagnitude, 16_777_216, 16_777_218, 1 / 3, -2.5e-12, 123_456.79,
+    ]
     let rows = [awkward, awkward.map { -$0 }]
     let dir = try makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -27,7 +29,9 @@ import Testing
 
   @Test func rejectsRaggedRowsAndBadNames() {
     #expect(throws: DataError("row 2 has 1 value but row 1 has 2")) { try CSVWriter.text(rows: [[1, 2], [3]]) }
-    #expect(throws: DataError("row 1 has 2 values but the header has 1")) { try CSVWriter.text(rows: [[1, 2]], header: ["a"]) }
+    #expect(throws: DataError("row 1 has 2 values but the header has 1")) {
+      try CSVWriter.text(rows: [[1, 2]], header: ["a"])
+    }
     #expect(throws: DataError("column name `a,b` contains a comma, quote or line break")) {
       try CSVWriter.text(rows: [[1]], header: ["a,b"])
     }

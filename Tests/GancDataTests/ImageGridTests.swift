@@ -5,7 +5,8 @@ import Testing
 @Suite struct ImageGridTests {
   @Test func layoutWithSeparatorsAndUpscale() throws {
     // 2 × 3 tiles of 2 × 2 images, upscaled ×2: 3·4 + 2 separators wide, 2·4 + 1 high.
-    let grid = ImageGrid(rows: 2, columns: 3, imageHeight: 2, imageWidth: 2, valueRange: 0...4, upscale: 2, separator: 77)
+    let grid = ImageGrid(
+      rows: 2, columns: 3, imageHeight: 2, imageWidth: 2, valueRange: 0...4, upscale: 2, separator: 77)
     #expect(grid.width == 14)
     #expect(grid.height == 9)
     #expect(grid.origin(ofTile: 0) == (0, 0))
@@ -43,7 +44,9 @@ import Testing
     #expect(decoded.width == 14 && decoded.height == 9 && decoded.pixels == bitmap.pixels)
   }
 
-  @Test(arguments: [(Float(-1), UInt8(0)), (1, 255), (0, 128), (5, 255), (-5, 0), (.nan, 0), (.infinity, 255), (0.5, 191)])
+  @Test(arguments: [
+    (Float(-1), UInt8(0)), (1, 255), (0, 128), (5, 255), (-5, 0), (.nan, 0), (.infinity, 255), (0.5, 191),
+  ])
   func grayLevelsClampAndRound(value: Float, level: UInt8) {
     let grid = ImageGrid(rows: 1, columns: 1, imageHeight: 1, imageWidth: 1)
     #expect(grid.grayLevel(value) == level)

@@ -5,10 +5,12 @@ import Testing
 
 @Suite struct NearestNeighboursTests {
   /// Two well-separated clusters in 2-D with one mislabelled point in cluster 0.
-  let train = Table(rowCount: 7, columnCount: 2, values: [
-    0, 0, 0.1, 0, 0, 0.1, 0.1, 0.1,  // label 0, 0, 0, 1 (the last is a mislabelled outlier)
-    5, 5, 5.1, 5, 5, 5.2,  // label 1
-  ])
+  let train = Table(
+    rowCount: 7, columnCount: 2,
+    values: [
+      0, 0, 0.1, 0, 0, 0.1, 0.1, 0.1,  // label 0, 0, 0, 1 (the last is a mislabelled outlier)
+      5, 5, 5.1, 5, 5, 5.2,  // label 1
+    ])
   let labels = [0, 0, 0, 1, 1, 1, 1]
 
   @Test(arguments: [1, 3, 5])
@@ -62,8 +64,9 @@ import Testing
     let trainRows = Array(order[..<cut])
     let testRows = Array(order[cut...])
     let labels = digits.column(64).map { Int($0) }
-    let knn = NearestNeighbours(train: digits.selecting(rows: trainRows, columns: 0..<64),
-                                labels: trainRows.map { labels[$0] }, k: 3)
+    let knn = NearestNeighbours(
+      train: digits.selecting(rows: trainRows, columns: 0..<64),
+      labels: trainRows.map { labels[$0] }, k: 3)
     let predicted = knn.classify(digits.selecting(rows: testRows, columns: 0..<64))
     let score = ClassificationScore(predicted: predicted, expected: testRows.map { labels[$0] }, classCount: 10)
     #expect(score.total == 360)

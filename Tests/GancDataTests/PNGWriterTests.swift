@@ -16,7 +16,9 @@ import Testing
     let bytes = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) | ($0 % 7 == 0 ? 0xFF : 0) }
     #expect(Checksum.adler32(bytes) == naiveAdler32(bytes))
     #expect(Checksum.crc32(bytes) == bitwiseCRC32(bytes))
-    #expect(Checksum.adler32([UInt8](repeating: 0xFF, count: 100_000)) == naiveAdler32([UInt8](repeating: 0xFF, count: 100_000)))
+    #expect(
+      Checksum.adler32([UInt8](repeating: 0xFF, count: 100_000))
+        == naiveAdler32([UInt8](repeating: 0xFF, count: 100_000)))
     #expect(Checksum.crc32(bytes[20_000...], continuing: Checksum.crc32(bytes[..<20_000])) == Checksum.crc32(bytes))
   }
 
@@ -80,7 +82,8 @@ import Testing
     process.waitUntilExit()
     let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     #expect(process.terminationStatus == 0)
-    #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == bitmap.pixels.map(String.init).joined(separator: ","))
+    #expect(
+      text.trimmingCharacters(in: .whitespacesAndNewlines) == bitmap.pixels.map(String.init).joined(separator: ","))
   }
 
   @Test func writeToMissingDirectoryFails() {

@@ -102,7 +102,9 @@ func decodePNG(_ png: [UInt8]) throws -> DecodedPNG {
   }
   let width = Int(bigEndian(ihdr, 0))
   let height = Int(bigEndian(ihdr, 4))
-  guard ihdr[8] == 8, ihdr[10] == 0, ihdr[11] == 0, ihdr[12] == 0 else { throw PNGDecodeError("unsupported IHDR \(ihdr)") }
+  guard ihdr[8] == 8, ihdr[10] == 0, ihdr[11] == 0, ihdr[12] == 0 else {
+    throw PNGDecodeError("unsupported IHDR \(ihdr)")
+  }
   let channels: Int
   switch ihdr[9] {
   case 0: channels = 1
@@ -142,6 +144,7 @@ func decodePNG(_ png: [UInt8]) throws -> DecodedPNG {
     guard raw[row * (rowBytes + 1)] == 0 else { throw PNGDecodeError("row \(row) uses a filter") }
     pixels += raw[row * (rowBytes + 1) + 1..<(row + 1) * (rowBytes + 1)]
   }
-  return DecodedPNG(width: width, height: height, colorType: ihdr[9], pixels: pixels,
-                    chunkTypes: types, blockSizes: blockSizes)
+  return DecodedPNG(
+    width: width, height: height, colorType: ihdr[9], pixels: pixels,
+    chunkTypes: types, blockSizes: blockSizes)
 }

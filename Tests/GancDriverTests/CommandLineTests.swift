@@ -37,7 +37,9 @@ struct CommandLineTests {
   }
 
   @Test func checkAcceptsTheShippedModels() throws {
-    let models = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/models").filter { $0.hasSuffix(".gan") }
+    let models = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/models").filter {
+      $0.hasSuffix(".gan")
+    }
     #expect(models.count >= 4)
     for m in models {
       let r = ganc("check", repositoryRoot + "/models/" + m)

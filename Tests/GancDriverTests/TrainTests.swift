@@ -11,9 +11,10 @@ struct TrainTests {
     dir.write("table.csv", tinyTable)
     let r = ganc("train", model, "--out", dir.file("run"), "--quiet", "--threads", "1")
     #expect(r.status == 0, "\(r.err)")
-    for f in ["run/metrics.csv", "run/checkpoint.ganc", "run/samples.csv", "run/samples.png", "run/model.gan",
-      "run/samples/20.csv", "run/samples/40.png"]
-    {
+    for f in [
+      "run/metrics.csv", "run/checkpoint.ganc", "run/samples.csv", "run/samples.png", "run/model.gan",
+      "run/samples/20.csv", "run/samples/40.png",
+    ] {
       #expect(dir.exists(f), "missing \(f)")
     }
     // metrics.csv: a header and a row every 5 iterations, each loss finite.
@@ -46,8 +47,10 @@ struct TrainTests {
     #expect(first.status == 0, "\(first.err)")
     let second = ganc("train", model, "--resume", "--out", dir.file("b"), "--quiet", "--threads", "1")
     #expect(second.status == 0, "\(second.err)")
-    let a = try Checkpoint.decode(Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("a/checkpoint.ganc")))), path: "a")
-    let b = try Checkpoint.decode(Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("b/checkpoint.ganc")))), path: "b")
+    let a = try Checkpoint.decode(
+      Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("a/checkpoint.ganc")))), path: "a")
+    let b = try Checkpoint.decode(
+      Array(try Data(contentsOf: URL(fileURLWithPath: dir.file("b/checkpoint.ganc")))), path: "b")
     #expect(a.header.iteration == 40 && b.header.iteration == 40)
     // Same seed, same thread count: the resumed run's whole state equals the straight run's.
     #expect(a.values == b.values)
@@ -66,7 +69,8 @@ struct TrainTests {
     #expect(rows.allSatisfy { $0.split(separator: ",").count == 7 })
     let classes = rows.map { Int(Double($0.split(separator: ",").last!)!) }
     #expect(classes == [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2])
-    let toFile = ganc("sample", model, "--checkpoint", dir.file("run/checkpoint.ganc"), "-n", "6", "--out", dir.file("s.csv"))
+    let toFile = ganc(
+      "sample", model, "--checkpoint", dir.file("run/checkpoint.ganc"), "-n", "6", "--out", dir.file("s.csv"))
     #expect(toFile.status == 0)
     #expect(dir.exists("s.csv") && dir.exists("s.png"))
   }

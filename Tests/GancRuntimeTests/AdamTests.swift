@@ -1,7 +1,6 @@
+import GancRuntime
 import Glibc
 import Testing
-
-import GancRuntime
 
 @Suite struct AdamTests {
   /// PyTorch's Adam written out plainly in Double (no weight decay, no amsgrad).

@@ -1,7 +1,6 @@
 import GancIR
-import Testing
-
 import GancRuntime
+import Testing
 
 struct MatrixShape: Sendable, CustomStringConvertible {
   var rows: Int, cols: Int

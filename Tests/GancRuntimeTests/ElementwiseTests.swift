@@ -1,8 +1,7 @@
 import GancIR
+import GancRuntime
 import Glibc
 import Testing
-
-import GancRuntime
 
 /// Odd and even sizes, including ones below and above a SIMD width and a loop remainder.
 let elementwiseSizes = [1, 3, 17, 64, 1031]

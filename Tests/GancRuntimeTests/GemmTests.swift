@@ -1,6 +1,5 @@
-import Testing
-
 import GancRuntime
+import Testing
 
 struct GemmShape: Sendable, CustomStringConvertible {
   var m: Int, n: Int, k: Int

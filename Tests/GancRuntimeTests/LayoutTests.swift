@@ -1,6 +1,5 @@
-import Testing
-
 import GancRuntime
+import Testing
 
 @Suite struct LayoutTests {
   static let columnSets: [[Int]] = [[1], [1, 3, 17], [2, 2], [5, 0, 130], [64, 1]]

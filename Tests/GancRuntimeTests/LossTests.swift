@@ -1,7 +1,6 @@
+import GancRuntime
 import Glibc
 import Testing
-
-import GancRuntime
 
 let lossSizes = [1, 3, 17, 64, 130]
 

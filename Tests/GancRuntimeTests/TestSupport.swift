@@ -1,6 +1,5 @@
-import Testing
-
 import GancRuntime
+import Testing
 
 /// SplitMix64 (Steele, Lea & Flood 2014): tiny, seedable and good enough to make test
 /// inputs that look random; each test seeds its own so failures reproduce exactly.

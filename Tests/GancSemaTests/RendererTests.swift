@@ -15,11 +15,12 @@ import Testing
   }
 
   @Test func layerWidthErrorWithSecondaryLabelNoteAndHelp() throws {
-    let text = Fixture.model(g: """
-      net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
-        z |> dense(128, in: Z + K) |> relu |> dense(P) |> tanh
-      }
-      """)
+    let text = Fixture.model(
+      g: """
+        net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
+          z |> dense(128, in: Z + K) |> relu |> dense(P) |> tanh
+        }
+        """)
     let expected = """
       error[E0101]: `dense` expects an input of width 42, but it gets width 32
         --> t.gan:12:8
@@ -56,7 +57,9 @@ import Testing
     let text = Fixture.model(extra: "let v = reshape(x, B, 3)")
     let rendered = try render(text, code: .shapeMismatch)
     let lines = rendered.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-    #expect(lines[0] == "error[E0102]: `reshape` keeps every element, but [B, P] = [64, 64] has 4096 and [B, 3] = [64, 3] has 192")
+    #expect(
+      lines[0]
+        == "error[E0102]: `reshape` keeps every element, but [B, P] = [64, 64] has 4096 and [B, 3] = [64, 3] has 192")
     #expect(lines[1] == "  --> t.gan:17:20")
     #expect(lines.contains("17 | let v = reshape(x, B, 3)"))
     // `x` at column 17, then `B, 3` at columns 20–23.
@@ -66,11 +69,12 @@ import Testing
   }
 
   @Test func warningHeaderAndSummaryLine() throws {
-    let text = Fixture.model(g: """
-      net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
-        z |> dense(128, in: Z + K) |> relu |> dense(P) |> tanh
-      }
-      """)
+    let text = Fixture.model(
+      g: """
+        net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
+          z |> dense(128, in: Z + K) |> relu |> dense(P) |> tanh
+        }
+        """)
     let (_, diagnostics, file) = check(text)
     var bag = DiagnosticBag()
     bag.append(contentsOf: diagnostics)

@@ -60,12 +60,13 @@ import Testing
 
   @Test func denseWidthWithoutPipe() {
     assertCheck(
-      Fixture.model(d: """
-        net D(x: [B, P], y: [B] class(K)) -> [B, 1] {
-          let h = 1️⃣dense(x, 128, in: P + K)
-          concat(h, one_hot(y)) |> dense(1)
-        }
-        """),
+      Fixture.model(
+        d: """
+          net D(x: [B, P], y: [B] class(K)) -> [B, 1] {
+            let h = 1️⃣dense(x, 128, in: P + K)
+            concat(h, one_hot(y)) |> dense(1)
+          }
+          """),
       [DiagnosticSpec(.layerInputWidth, "`dense` expects an input of width 74, but it gets width 64")])
   }
 
@@ -132,7 +133,10 @@ import Testing
   @Test func squeezeOfAWideAxis() {
     assertCheck(
       Fixture.model(extra: "let v = 1️⃣squeeze(x)"),
-      [DiagnosticSpec(.shapeMismatch, "`squeeze` removes an axis of size 1, but axis 1 of [B, P] = [64, 64] has size 64")],
+      [
+        DiagnosticSpec(
+          .shapeMismatch, "`squeeze` removes an axis of size 1, but axis 1 of [B, P] = [64, 64] has size 64")
+      ],
       warnings: false)
   }
 
@@ -140,15 +144,17 @@ import Testing
 
   @Test func wrongArgumentCounts() {
     assertCheck(
-      Fixture.model(extra: """
-        let a = relu(x, 1️⃣x)
-        let b = 2️⃣concat(x)
-        let c = 3️⃣D(x)
-        let d = 4️⃣G(z, yf, yf)
-        let e = z |> 5️⃣G
-        """),
+      Fixture.model(
+        extra: """
+          let a = relu(x, 1️⃣x)
+          let b = 2️⃣concat(x)
+          let c = 3️⃣D(x)
+          let d = 4️⃣G(z, yf, yf)
+          let e = z |> 5️⃣G
+          """),
       [
-        DiagnosticSpec(.wrongArgumentCount, "`relu` takes 1 tensor argument, but it is given one more argument", at: "1️⃣"),
+        DiagnosticSpec(
+          .wrongArgumentCount, "`relu` takes 1 tensor argument, but it is given one more argument", at: "1️⃣"),
         DiagnosticSpec(.wrongArgumentCount, "`concat` takes at least 2 tensor arguments, but it is given 1", at: "2️⃣"),
         DiagnosticSpec(.wrongArgumentCount, "`D` takes 2 inputs, but it is given 1", at: "3️⃣", label: "given 1"),
         DiagnosticSpec(.wrongArgumentCount, "`G` takes 2 inputs, but it is given 3", at: "4️⃣"),
@@ -160,11 +166,12 @@ import Testing
 
   @Test func networkBodyDiffersFromItsDeclaredOutput() {
     assertCheck(
-      Fixture.model(d: """
-        net D(x: [B, P], y: [B] class(K)) -> 2️⃣[B, 1] {
-          concat(x, one_hot(y)) |> dense(128, in: P + K) |> leaky_relu(0.2) |> 1️⃣dense(2)
-        }
-        """),
+      Fixture.model(
+        d: """
+          net D(x: [B, P], y: [B] class(K)) -> 2️⃣[B, 1] {
+            concat(x, one_hot(y)) |> dense(128, in: P + K) |> leaky_relu(0.2) |> 1️⃣dense(2)
+          }
+          """),
       [
         DiagnosticSpec(
           .netOutputMismatch, "network `D` is declared to return [B, 1] = [64, 1], but its body gives [B, 2] = [64, 2]",
@@ -196,13 +203,14 @@ import Testing
 
   @Test func classLabelsWhereNumbersAreNeeded() {
     assertCheck(
-      Fixture.model(extra: """
-        let a = 1️⃣y |> dense(3)
-        let b = G(2️⃣yf, yf)
-        let c = G(z, 3️⃣z)
-        let d = concat(x, 4️⃣y)
-        let e = one_hot(5️⃣x)
-        """),
+      Fixture.model(
+        extra: """
+          let a = 1️⃣y |> dense(3)
+          let b = G(2️⃣yf, yf)
+          let c = G(z, 3️⃣z)
+          let d = concat(x, 4️⃣y)
+          let e = one_hot(5️⃣x)
+          """),
       [
         DiagnosticSpec(
           .notAClassTensor, "`dense` needs numbers, but `y` holds class labels [B] class(K)", at: "1️⃣",
@@ -240,11 +248,12 @@ import Testing
 
   @Test func batchDimensionSizingALayer() {
     assertCheck(
-      Fixture.model(d: """
-        net D(x: [B, P], y: [B] class(K)) -> [B, 1] {
-          concat(x, one_hot(y)) |> dense(1️⃣B) |> dense(1)
-        }
-        """),
+      Fixture.model(
+        d: """
+          net D(x: [B, P], y: [B] class(K)) -> [B, 1] {
+            concat(x, one_hot(y)) |> dense(1️⃣B) |> dense(1)
+          }
+          """),
       [
         DiagnosticSpec(
           .batchDimInParameter, "the batch dimension `B` cannot size a layer", label: "uses `B`",
@@ -256,11 +265,12 @@ import Testing
 
   @Test func unknownNameWithDidYouMean() {
     assertCheck(
-      Fixture.model(losses: """
-        let fake = G(z, 1️⃣yff)
-        loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
-        loss g_loss = bce_logits(D(2️⃣fkae, yf), 1)
-        """),
+      Fixture.model(
+        losses: """
+          let fake = G(z, 1️⃣yff)
+          loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
+          loss g_loss = bce_logits(D(2️⃣fkae, yf), 1)
+          """),
       [
         DiagnosticSpec(
           .unknownName, "there is no value named `yff`", at: "1️⃣", label: "unknown value", help: "did you mean `yf`?"),
@@ -280,11 +290,12 @@ import Testing
 
   @Test func unknownLayerWithSuggestion() {
     assertCheck(
-      Fixture.model(g: """
-        net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
-          concat(z, one_hot(y)) |> 1️⃣dnese2️⃣(128) |> relu |> dense(P) |> tanh
-        }
-        """),
+      Fixture.model(
+        g: """
+          net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
+            concat(z, one_hot(y)) |> 1️⃣dnese2️⃣(128) |> relu |> dense(P) |> tanh
+          }
+          """),
       [
         DiagnosticSpec(
           .unknownLayer, "there is no layer or function named `dnese`", end: "2️⃣", label: "unknown layer or function",
@@ -302,10 +313,10 @@ import Testing
           concat(z, one_hot(1️⃣y)) |> dense(P)
         }
         """ + "\n" + Fixture.d + "\n" + """
-        let fake = G(z)
-        loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
-        loss g_loss = bce_logits(D(fake, yf), 1)
-        """ + "\n" + Fixture.train,
+          let fake = G(z)
+          loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
+          loss g_loss = bce_logits(D(fake, yf), 1)
+          """ + "\n" + Fixture.train,
       [
         DiagnosticSpec(
           .wrongKindOfName, "network `G` cannot see `y`; a network sees only its own inputs",
@@ -316,12 +327,13 @@ import Testing
 
   @Test func wrongKindsOfName() {
     assertCheck(
-      Fixture.model(extra: """
-        let a = 1️⃣x(1)
-        let b = 2️⃣G
-        let c = 3️⃣digits
-        let d = D(x, y) |> 4️⃣fake
-        """),
+      Fixture.model(
+        extra: """
+          let a = 1️⃣x(1)
+          let b = 2️⃣G
+          let c = 3️⃣digits
+          let d = D(x, y) |> 4️⃣fake
+          """),
       [
         DiagnosticSpec(.wrongKindOfName, "`x` is an input, so it cannot be called", at: "1️⃣"),
         DiagnosticSpec(
@@ -336,17 +348,19 @@ import Testing
 
   @Test func stepReachingItsNetworkOnlyThroughDetach() {
     assertCheck(
-      Fixture.model(losses: """
-        let fake = G(z, yf)
-        loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
-        loss 2️⃣g_loss = bce_logits(D(detach(fake), yf), 1)
-        """, train: """
-        train {
-          steps 100
-          step d: minimize d_loss wrt D
-          step g: minimize g_loss wrt 1️⃣G
-        }
-        """),
+      Fixture.model(
+        losses: """
+          let fake = G(z, yf)
+          loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
+          loss 2️⃣g_loss = bce_logits(D(detach(fake), yf), 1)
+          """,
+        train: """
+          train {
+            steps 100
+            step d: minimize d_loss wrt D
+            step g: minimize g_loss wrt 1️⃣G
+          }
+          """),
       [
         DiagnosticSpec(
           .lossDoesNotReach, "loss `g_loss` reaches `G` only through `detach`, so step `g` cannot train it",
@@ -357,19 +371,21 @@ import Testing
 
   @Test func stepWhoseLossNeverReachesItsNetwork() {
     assertCheck(
-      Fixture.model(losses: """
-        let fake = G(z, yf)
-        loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
-        loss g_loss = bce_logits(D(fake, yf), 1)
-        loss 2️⃣r_loss = mse(D(x, y), 0)
-        """, train: """
-        train {
-          steps 100
-          step d: minimize d_loss wrt D
-          step g: minimize g_loss wrt G
-          step r: minimize r_loss wrt D, 1️⃣G
-        }
-        """),
+      Fixture.model(
+        losses: """
+          let fake = G(z, yf)
+          loss d_loss = bce_logits(D(x, y), 1) + bce_logits(D(detach(fake), yf), 0)
+          loss g_loss = bce_logits(D(fake, yf), 1)
+          loss 2️⃣r_loss = mse(D(x, y), 0)
+          """,
+        train: """
+          train {
+            steps 100
+            step d: minimize d_loss wrt D
+            step g: minimize g_loss wrt G
+            step r: minimize r_loss wrt D, 1️⃣G
+          }
+          """),
       [
         DiagnosticSpec(
           .lossDoesNotReach, "loss `r_loss` does not depend on `G`, so step `r` cannot train it",
@@ -380,13 +396,14 @@ import Testing
 
   @Test func stepTrainingSomethingThatIsNotANetwork() {
     assertCheck(
-      Fixture.model(train: """
-        train {
-          steps 100
-          step d: minimize d_loss wrt D, 1️⃣x
-          step g: minimize 2️⃣fake wrt G
-        }
-        """),
+      Fixture.model(
+        train: """
+          train {
+            steps 100
+            step d: minimize d_loss wrt D, 1️⃣x
+            step g: minimize 2️⃣fake wrt G
+          }
+          """),
       [
         DiagnosticSpec(.notANetwork, "a step trains networks, but `x` is an input", at: "1️⃣"),
         DiagnosticSpec(
@@ -408,20 +425,22 @@ import Testing
         extra: "let v = relu(x, 3️⃣inplace: true)\nlet w = D(4️⃣x: x, y)"),
       [
         DiagnosticSpec(
-          .unknownOption, "`dense` has no option `uints`", at: "1️⃣", label: "unknown option", help: "did you mean `units`?"),
+          .unknownOption, "`dense` has no option `uints`", at: "1️⃣", label: "unknown option",
+          help: "did you mean `units`?"),
         DiagnosticSpec(.unknownOption, "`leaky_relu` has no option `slop`", at: "2️⃣", help: "did you mean `slope`?"),
         DiagnosticSpec(.unknownOption, "`relu` has no option `inplace`", at: "3️⃣", help: "`relu` takes no options"),
         DiagnosticSpec(.unknownOption, "network inputs are passed by position", at: "4️⃣", help: "drop `x:`"),
       ], warnings: false)
     assertCheck(
-      Fixture.model(train: """
-        train {
-          steps 100
-          optimizer adam(1️⃣learning_rate: 1e-3)
-          step d: minimize d_loss wrt D using adam(2️⃣betta1: 0.5)
-          step g: minimize g_loss wrt G
-        }
-        """),
+      Fixture.model(
+        train: """
+          train {
+            steps 100
+            optimizer adam(1️⃣learning_rate: 1e-3)
+            step d: minimize d_loss wrt D using adam(2️⃣betta1: 0.5)
+            step g: minimize g_loss wrt G
+          }
+          """),
       [
         DiagnosticSpec(
           .unknownOption, "`adam` has no option `learning_rate`", at: "1️⃣",
@@ -486,15 +505,16 @@ import Testing
 
   @Test func trainingSettingValues() {
     assertCheck(
-      Fixture.model(train: """
-        train {
-          steps 1️⃣-3
-          seed 2️⃣1.5
-          log every 3️⃣0
-          step d: minimize d_loss wrt D repeat 4️⃣0
-          step g: minimize g_loss wrt G
-        }
-        """),
+      Fixture.model(
+        train: """
+          train {
+            steps 1️⃣-3
+            seed 2️⃣1.5
+            log every 3️⃣0
+            step d: minimize d_loss wrt D repeat 4️⃣0
+            step g: minimize g_loss wrt G
+          }
+          """),
       [
         DiagnosticSpec(.optionRange, "`steps` must be positive, not -3", at: "1️⃣"),
         DiagnosticSpec(.optionType, "`seed` takes a whole number", at: "2️⃣", label: "not a whole number"),
@@ -505,15 +525,16 @@ import Testing
 
   @Test func stepsAndEpochsAndSampleViews() {
     assertCheck(
-      Fixture.model(train: """
-        train {
-          2️⃣steps 100
-          1️⃣epochs 3
-          step d: minimize d_loss wrt D
-          step g: minimize g_loss wrt G
-          sample: 4️⃣G(z, yf) as 3️⃣scatter
-        }
-        """),
+      Fixture.model(
+        train: """
+          train {
+            2️⃣steps 100
+            1️⃣epochs 3
+            step d: minimize d_loss wrt D
+            step g: minimize g_loss wrt G
+            sample: 4️⃣G(z, yf) as 3️⃣scatter
+          }
+          """),
       [
         DiagnosticSpec(
           .duplicateOption, "give either `steps` or `epochs`, not both", at: "1️⃣", secondary: [("2️⃣", "steps")]),
@@ -527,13 +548,15 @@ import Testing
 
   @Test func untrainedNetwork() {
     assertCheck(
-      Fixture.model(train: """
-        train {
-          steps 100
-          step g: minimize g_loss wrt G
-        }
-        """).replacingOccurrences(of: "net D(", with: "net 1️⃣D(").replacingOccurrences(
-          of: "loss d_loss", with: "loss 2️⃣d_loss"),
+      Fixture.model(
+        train: """
+          train {
+            steps 100
+            step g: minimize g_loss wrt G
+          }
+          """
+      ).replacingOccurrences(of: "net D(", with: "net 1️⃣D(").replacingOccurrences(
+        of: "loss d_loss", with: "loss 2️⃣d_loss"),
       [
         DiagnosticSpec(
           .untrainedNetwork, "no step trains network `D`; its parameters stay at their initial values", at: "1️⃣",
@@ -618,7 +641,8 @@ import Testing
         DiagnosticSpec(
           .duplicateDeclaration, "`z` is already defined in `G`", at: "1️⃣", secondary: [("2️⃣", "first defined here")],
           help: "choose another name"),
-        DiagnosticSpec(.duplicateDeclaration, "`h` is already defined in `G`", at: "3️⃣", secondary: [("4️⃣", "first defined here")]),
+        DiagnosticSpec(
+          .duplicateDeclaration, "`h` is already defined in `G`", at: "3️⃣", secondary: [("4️⃣", "first defined here")]),
         DiagnosticSpec(.duplicateOption, "`steps` is set twice", at: "5️⃣", secondary: [("6️⃣", "first set here")]),
       ], warnings: false)
   }
@@ -643,15 +667,17 @@ import Testing
       model: Fixture.model(d: Fixture.d.replacingOccurrences(of: "|> dense(1)", with: "|> dnese(1)"))),
     .init(
       name: "unknown layer in a body let", code: .unknownLayer,
-      model: Fixture.model(d: """
-        net D(x: [B, P], y: [B] class(K)) -> [B, 1] {
-          let h = concat(x, one_hot(y)) |> dnese(128)
-          h |> relu |> dense(1)
-        }
-        """)),
+      model: Fixture.model(
+        d: """
+          net D(x: [B, P], y: [B] class(K)) -> [B, 1] {
+            let h = concat(x, one_hot(y)) |> dnese(128)
+            h |> relu |> dense(1)
+          }
+          """)),
     .init(
       name: "a network reading a top-level input", code: .wrongKindOfName,
-      model: Fixture.model(g: Fixture.g.replacingOccurrences(of: "concat(z, one_hot(y))", with: "concat(z, one_hot(yf))")),
+      model: Fixture.model(
+        g: Fixture.g.replacingOccurrences(of: "concat(z, one_hot(y))", with: "concat(z, one_hot(yf))")),
       // G's own `y` is then unused, which is the hint the writer needs.
       warnings: [.unusedDeclaration]),
     .init(
@@ -668,16 +694,18 @@ import Testing
       model: Fixture.model(losses: Fixture.losses.replacingOccurrences(of: "G(z, yf)", with: "G(z, yff)"))),
     .init(
       name: "an unknown name inside a network", code: .unknownName,
-      model: Fixture.model(g: Fixture.g.replacingOccurrences(of: "concat(z, one_hot(y))", with: "concat(zz, one_hot(y))")),
+      model: Fixture.model(
+        g: Fixture.g.replacingOccurrences(of: "concat(z, one_hot(y))", with: "concat(zz, one_hot(y))")),
       // Nothing suggests `z` for `zz`, so `z` is unused as far as the checker can tell.
       warnings: [.unusedDeclaration]),
     .init(
       name: "a typo of a network input", code: .unknownName,
-      model: Fixture.model(d: """
-        net D(image: [B, P], y: [B] class(K)) -> [B, 1] {
-          concat(imgae, one_hot(y)) |> dense(128, in: P + K) |> leaky_relu(0.2) |> dense(1)
-        }
-        """)),
+      model: Fixture.model(
+        d: """
+          net D(image: [B, P], y: [B] class(K)) -> [B, 1] {
+            concat(imgae, one_hot(y)) |> dense(128, in: P + K) |> leaky_relu(0.2) |> dense(1)
+          }
+          """)),
     .init(
       name: "a misspelt network in a step", code: .unknownName,
       model: Fixture.model(train: Fixture.train.replacingOccurrences(of: "wrt G", with: "wrt GG"))),
@@ -694,7 +722,8 @@ import Testing
       warnings: [.unusedDeclaration]),
     .init(
       name: "a bad input type", code: .unknownName,
-      model: Fixture.model(header: Fixture.header.replacingOccurrences(of: "input x: [B, P]", with: "input x: [B, PP]"))),
+      model: Fixture.model(header: Fixture.header.replacingOccurrences(of: "input x: [B, P]", with: "input x: [B, PP]"))
+    ),
     .init(
       name: "a dimension with an unknown value", code: .unknownName,
       model: Fixture.model(header: Fixture.header.replacingOccurrences(of: "dim Z = 32", with: "dim Z = ZZ"))),
@@ -716,7 +745,8 @@ import Testing
         header: Fixture.header.replacingOccurrences(of: "dim P = 64", with: "dim P = 4611686018427387904 * 4"))),
     .init(
       name: "a negative learning rate", code: .optionRange,
-      model: Fixture.model(train: Fixture.train.replacingOccurrences(of: "steps 100", with: "steps 100\n  optimizer adam(lr: -1)"))),
+      model: Fixture.model(
+        train: Fixture.train.replacingOccurrences(of: "steps 100", with: "steps 100\n  optimizer adam(lr: -1)"))),
   ]
 
   @Test(arguments: mistakes)
@@ -758,7 +788,8 @@ import Testing
       [
         DiagnosticSpec(.unknownLayer, "there is no layer or function named `dnese`", at: "1️⃣"),
         DiagnosticSpec(.optionRange, "`slope` of `leaky_relu` must be in (0.0, 1.0), but it is 3.0", at: "2️⃣"),
-        DiagnosticSpec(.argumentShape, "input `x` of `D` is [B, P] = [64, 64], but it is given [B, Z] = [64, 32]", at: "3️⃣"),
+        DiagnosticSpec(
+          .argumentShape, "input `x` of `D` is [B, P] = [64, 64], but it is given [B, Z] = [64, 32]", at: "3️⃣"),
         DiagnosticSpec(.unknownOption, "`adam` has no option `bta1`", at: "4️⃣", help: "did you mean `beta1`?"),
         DiagnosticSpec(.unknownName, "there is no loss named `gloss`", at: "5️⃣", help: "did you mean `g_loss`?"),
       ])
@@ -785,11 +816,12 @@ import Testing
 
   @Test func inputsAreBatchesOfTheRightWidth() {
     assertCheck(
-      Fixture.model(extra: """
-        input a: 1️⃣[P] = digits.columns(0..<64)
-        input b: [B, 2] = 2️⃣digits.columns(0..<3)
-        noise c: [B] class(K) = 3️⃣normal(0, 1)
-        """),
+      Fixture.model(
+        extra: """
+          input a: 1️⃣[P] = digits.columns(0..<64)
+          input b: [B, 2] = 2️⃣digits.columns(0..<3)
+          noise c: [B] class(K) = 3️⃣normal(0, 1)
+          """),
       [
         DiagnosticSpec(
           .rankMismatch,

@@ -145,11 +145,13 @@ import Testing
     #expect(g.parameters.map(\.shape) == [[42, 128], [128], [128, 64], [64]])
     #expect(g.inputs.map(\.name) == ["z", "y"])
     #expect(g.output.description == "[B, P]")
-    let (m2, _, _) = check(Fixture.model(g: """
-      net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
-        concat(z, one_hot(y)) |> dense(P, bias: false)
-      }
-      """))
+    let (m2, _, _) = check(
+      Fixture.model(
+        g: """
+          net G(z: [B, Z], y: [B] class(K)) -> [B, P] {
+            concat(z, one_hot(y)) |> dense(P, bias: false)
+          }
+          """))
     #expect(try #require(m2?.net(named: "G")).parameters.map(\.name) == ["G.dense_0.weight"])
   }
 

@@ -179,7 +179,9 @@ struct SeededGenerator: RandomNumberGenerator {
 // MARK: - Checking
 
 /// Parses `text`, expecting no syntax diagnostics, and checks it.
-func check(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> (Model?, [Diagnostic], SourceFile) {
+func check(_ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> (
+  Model?, [Diagnostic], SourceFile
+) {
   let file = SourceFile(path: "t.gan", text: text)
   let (program, syntax) = Parser.parse(file)
   #expect(syntax.isEmpty, "syntax errors:\n\(describe(syntax, in: file))", sourceLocation: sourceLocation)

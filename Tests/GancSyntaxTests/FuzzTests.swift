@@ -126,7 +126,8 @@ import Testing
 
   /// Deep nesting and long lines parse (within the stack of a test thread).
   @Test func nestingAndLength() {
-    Self.parseChecked("gan t\nlet a = " + String(repeating: "(", count: 200) + "x" + String(repeating: ")", count: 200), "nesting")
+    Self.parseChecked(
+      "gan t\nlet a = " + String(repeating: "(", count: 200) + "x" + String(repeating: ")", count: 200), "nesting")
     Self.parseChecked("gan t\nlet a = " + String(repeating: "(", count: 200), "unclosed nesting")
     Self.parseChecked("gan t\nlet a = " + String(repeating: "-", count: 200) + "x", "negations")
     Self.parseChecked("gan t\nlet a = x" + String(repeating: " |> f(1)", count: 2000), "long pipe")

@@ -155,7 +155,8 @@ import Testing
   @Test func everyImplementedProductionIsDefined() throws {
     let defined = Self.productions(try Self.grammar())
     for (name, function) in Self.implementedProductions {
-      #expect(defined[name] != nil, "production `\(name)` (implemented by \(function)) is not defined in grammar/ganc.ebnf")
+      #expect(
+        defined[name] != nil, "production `\(name)` (implemented by \(function)) is not defined in grammar/ganc.ebnf")
     }
   }
 

@@ -30,10 +30,11 @@ import Testing
     #expect(diagnostics.isEmpty)
     #expect(tokens.last?.kind == .endOfFile)
     #expect(tokens.filter { $0.kind == .endOfFile }.count == 1)
-    #expect(tokens.map(\.range) == [
-      SourceRange(start: 0, end: 3), SourceRange(start: 4, end: 5), SourceRange(start: 6, end: 7),
-      SourceRange(start: 8, end: 10), SourceRange(at: 10),
-    ])
+    #expect(
+      tokens.map(\.range) == [
+        SourceRange(start: 0, end: 3), SourceRange(start: 4, end: 5), SourceRange(start: 6, end: 7),
+        SourceRange(start: 8, end: 10), SourceRange(at: 10),
+      ])
   }
 
   @Test func emptyFileIsJustTheEnd() {
@@ -72,9 +73,10 @@ import Testing
 
   @Test func integersAndFloats() {
     #expect(kinds("0 64 60_000 1_0") == ["int:0", "int:64", "int:60_000", "int:1_0"])
-    #expect(kinds("0.5 2e-4 1.5E+3 1_000.25 3e8") == [
-      "float:0.5", "float:2e-4", "float:1.5E+3", "float:1_000.25", "float:3e8",
-    ])
+    #expect(
+      kinds("0.5 2e-4 1.5E+3 1_000.25 3e8") == [
+        "float:0.5", "float:2e-4", "float:1.5E+3", "float:1_000.25", "float:3e8",
+      ])
     #expect(lex("1e5 2.5e-3").diagnostics.isEmpty)
   }
 

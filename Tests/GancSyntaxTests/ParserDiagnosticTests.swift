@@ -87,7 +87,8 @@ import Testing
         step g: minimize g_loss wrt G 1️⃣twice
       }
       """,
-      [DiagnosticSpec(.unexpectedToken, "expected `repeat N`, `using OPTIMIZER` or the end of the line, found `twice`")])
+      [DiagnosticSpec(.unexpectedToken, "expected `repeat N`, `using OPTIMIZER` or the end of the line, found `twice`")]
+    )
   }
 
   @Test func logWithoutEvery() {
@@ -188,7 +189,7 @@ import Testing
         DiagnosticSpec(
           .unexpectedToken,
           "expected a declaration (`batch`, `dim`, `data`, `input`, `noise`, `net`, `let`, `loss`, `train`), found `frobnicate`",
-          at: "1️⃣"),
+          at: "1️⃣")
         // The second line is skipped with the first: recovery resumes at a declaration keyword.
       ])
     assertParse(
@@ -206,7 +207,10 @@ import Testing
       """
       1️⃣batch B = 4
       """,
-      [DiagnosticSpec(.missingDeclaration, "a model starts with `gan NAME`", help: "add a first line such as `gan my_model`")])
+      [
+        DiagnosticSpec(
+          .missingDeclaration, "a model starts with `gan NAME`", help: "add a first line such as `gan my_model`")
+      ])
     assertParse("1️⃣", [DiagnosticSpec(.missingDeclaration, "a model starts with `gan NAME`")])
   }
 
@@ -295,8 +299,10 @@ import Testing
       """,
       [
         DiagnosticSpec(
-          .unknownKeyword, "unknown training setting `stesp`", at: "1️⃣", label: "not a setting", help: "did you mean `steps`?"),
-        DiagnosticSpec(.unknownKeyword, "unknown training setting `optimiser`", at: "2️⃣", help: "did you mean `optimizer`?"),
+          .unknownKeyword, "unknown training setting `stesp`", at: "1️⃣", label: "not a setting",
+          help: "did you mean `steps`?"),
+        DiagnosticSpec(
+          .unknownKeyword, "unknown training setting `optimiser`", at: "2️⃣", help: "did you mean `optimizer`?"),
         DiagnosticSpec(.unknownKeyword, "unknown training setting `frobnicate`", at: "3️⃣", help: all),
         DiagnosticSpec(
           .unexpectedToken, "expected a training setting such as `steps`, `optimizer` or `step`, found `42`", at: "4️⃣"),

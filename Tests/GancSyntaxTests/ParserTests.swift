@@ -62,7 +62,8 @@ import Testing
     #expect(sexpr(y.source) == "(. digits column(64))")
 
     guard case .noise(let z) = d[6] else { Issue.record("expected noise"); return }
-    #expect(z.name.name == "z" && z.type.dimensions.map(sexpr) == ["B", "Z"] && sexpr(z.distribution) == "normal(0, 1)")
+    #expect(
+      z.name.name == "z" && z.type.dimensions.map(sexpr) == ["B", "Z"] && sexpr(z.distribution) == "normal(0, 1)")
 
     guard case .net(let g) = d[7], case .net(let empty) = d[8] else { Issue.record("expected nets"); return }
     #expect(g.name.name == "G")
@@ -76,7 +77,9 @@ import Testing
     #expect(sexpr(g.result) == "tanh(dense(relu(dense(h, 128, in: (+ Z K))), 64))")
     #expect(empty.parameters.isEmpty && empty.body.isEmpty && sexpr(empty.result) == "0")
 
-    guard case .binding(let fake) = d[9], case .loss(let loss) = d[10] else { Issue.record("expected let, loss"); return }
+    guard case .binding(let fake) = d[9], case .loss(let loss) = d[10] else {
+      Issue.record("expected let, loss"); return
+    }
     #expect(fake.name.name == "fake" && sexpr(fake.value) == "G(z, y)")
     #expect(loss.name.name == "g_loss" && sexpr(loss.value) == "bce_logits(fake, 1)")
 
@@ -88,15 +91,18 @@ import Testing
       if case .setting(let n, let v) = item { settings.append("\(n.name) \(sexpr(v))") }
       if case .every(let n, let v) = item { settings.append("\(n.name) every \(sexpr(v))") }
     }
-    #expect(settings == [
-      "steps 6000", "epochs 3", "seed 7", "optimizer adam(lr: 0.0002, beta1: 0.5)", "log every 500",
-      "checkpoint every 1000",
-    ])
+    #expect(
+      settings == [
+        "steps 6000", "epochs 3", "seed 7", "optimizer adam(lr: 0.0002, beta1: 0.5)", "log every 500",
+        "checkpoint every 1000",
+      ])
     guard case .step(let sd) = items[4], case .step(let sg) = items[5] else { Issue.record("expected steps"); return }
     #expect(sd.name.name == "d" && sd.loss.name == "d_loss" && sd.networks.map(\.name) == ["D", "E"])
     #expect(sd.repeatCount.map(sexpr) == "5" && sd.optimizer.map(sexpr) == "adam(lr: 0.0001)")
     #expect(sg.networks.map(\.name) == ["G"] && sg.repeatCount == nil && sg.optimizer == nil)
-    guard case .sample(let s1) = items[8], case .sample(let s2) = items[9] else { Issue.record("expected samples"); return }
+    guard case .sample(let s1) = items[8], case .sample(let s2) = items[9] else {
+      Issue.record("expected samples"); return
+    }
     #expect(s1.interval.map(sexpr) == "1000" && s1.count.map(sexpr) == "100")
     #expect(sexpr(s1.value) == "G(z, y)" && s1.view.map(sexpr) == "image(8, 8)")
     #expect(s2.interval == nil && s2.count == nil && s2.view == nil)
@@ -167,10 +173,13 @@ import Testing
     // Calls, labelled arguments, trailing commas, members.
     .init(source: "f()", tree: "f()"),
     .init(source: "f(a, b,)", tree: "f(a, b)"),
-    .init(source: "dense(x, units: 128, in: Z + K, bias: false)", tree: "dense(x, units: 128, in: (+ Z K), bias: false)"),
+    .init(
+      source: "dense(x, units: 128, in: Z + K, bias: false)", tree: "dense(x, units: 128, in: (+ Z K), bias: false)"),
     .init(source: "f(count: 3, steps: 4)", tree: "f(count: 3, steps: 4)"),
     .init(source: "f(k: x |> g)", tree: "f(k: g(x))"),
-    .init(source: "d.columns(0..<64).scaled(from: 0...16, to: -1...1)", tree: "(. (. d columns((..< 0 64))) scaled(from: (... 0 16), to: (... (- 1) 1)))"),
+    .init(
+      source: "d.columns(0..<64).scaled(from: 0...16, to: -1...1)",
+      tree: "(. (. d columns((..< 0 64))) scaled(from: (... 0 16), to: (... (- 1) 1)))"),
     .init(source: "d.rows", tree: "(. d rows)"),
     .init(source: "1_000 + 0.5", tree: "(+ 1000 0.5)"),
     .init(source: #""a\"b\n""#, tree: "\"a\"b\n\""),

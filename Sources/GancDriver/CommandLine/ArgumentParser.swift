@@ -37,7 +37,8 @@ public struct ParsedArguments: Sendable {
     guard let s = values[name] else { return nil }
     guard let v = Int(s), range.contains(v) else {
       let bound =
-        range.lowerBound == Int.min ? "" : range.upperBound == Int.max ? " of at least \(range.lowerBound)" : " in \(range)"
+        range.lowerBound == Int.min
+        ? "" : range.upperBound == Int.max ? " of at least \(range.lowerBound)" : " in \(range)"
       throw UsageError("\(name) takes a whole number\(bound), not `\(s)`")
     }
     return v

@@ -1,3 +1,5 @@
+import GancRuntime
+
 /// `ganc bench FILE.gan`: training iterations per second, without any file output.
 enum BenchCommand {
   static let command = Command(
@@ -20,7 +22,8 @@ enum BenchCommand {
     }
     let seconds = try args.integer("--seconds", in: 1...3600) ?? 3
     let threads = try args.integer("--threads", in: 1...256)
-    guard let (checked, model) = try Frontend.loadReporting(args.positionals[0], console: console, quietWarnings: true) else {
+    guard let (checked, model) = try Frontend.loadReporting(args.positionals[0], console: console, quietWarnings: true)
+    else {
       return ExitStatus.failure
     }
     if let threads { GancRuntimeThreads.set(threads) }
@@ -44,12 +47,11 @@ enum BenchCommand {
     let d = clock.now - start
     let t = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     console.print(
-      "\(model.name): \(format(Double(n) / t, 1)) it/s (\(format(1000 * t / Double(n), 3)) ms/iteration, batch \(model.batchSize), \(n) iterations)")
+      "\(model.name): \(format(Double(n) / t, 1)) it/s (\(format(1000 * t / Double(n), 3)) ms/iteration, batch \(model.batchSize), \(n) iterations)"
+    )
     return ExitStatus.success
   }
 }
-
-import GancRuntime
 
 enum GancRuntimeThreads {
   static func set(_ n: Int) { Kernels.setThreadCount(n) }

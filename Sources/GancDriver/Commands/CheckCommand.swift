@@ -6,7 +6,9 @@ enum CheckCommand {
   static let command = Command(
     name: "check", summary: "parse and type-check a model, printing every error", usage: "FILE.gan [--shapes]",
     details: "Exits 0 when the model is well formed (warnings are printed but allowed), 1 when it has errors.",
-    options: [OptionDefinition("--shapes", "print each network's layers with their output shapes and parameter counts")],
+    options: [
+      OptionDefinition("--shapes", "print each network's layers with their output shapes and parameter counts")
+    ],
     run: run)
 
   static func run(_ args: ParsedArguments, _ console: Console) throws -> Int32 {

@@ -19,7 +19,8 @@ enum EvalCommand {
   static func run(_ args: ParsedArguments, _ console: Console) throws -> Int32 {
     guard args.positionals.count == 2 else { throw UsageError("expected a model file and a samples CSV") }
     let k = try args.integer("--k", in: 1...100) ?? 3
-    guard let (checked, model) = try Frontend.loadReporting(args.positionals[0], console: console, quietWarnings: true) else {
+    guard let (checked, model) = try Frontend.loadReporting(args.positionals[0], console: console, quietWarnings: true)
+    else {
       return ExitStatus.failure
     }
     let samplesPath = args.positionals[1]
@@ -44,15 +45,19 @@ enum EvalCommand {
 /// Sample quality measures for `ganc eval`.
 enum Evaluation {
   static func evaluate(model: Model, data: LoadedData, samples: Table, k: Int) throws(DriverError) -> String {
-    guard let spec = model.schedule.sample else { throw DriverError("the model has no `sample` line to say what samples are") }
+    guard let spec = model.schedule.sample else {
+      throw DriverError("the model has no `sample` line to say what samples are")
+    }
     let width = spec.value.type.shape.dropFirst().reduce(1) { $0 * $1.value }
     // A data input with the samples' shape is what they imitate.
     guard
       let target = model.inputs.first(where: {
-        !$0.type.isClassLabels && $0.type.shape.dropFirst().map(\.value) == spec.value.type.shape.dropFirst().map(\.value)
+        !$0.type.isClassLabels
+          && $0.type.shape.dropFirst().map(\.value) == spec.value.type.shape.dropFirst().map(\.value)
       })
     else {
-      throw DriverError("no data input has the samples' shape \(spec.value.type.description), so there is nothing to compare with")
+      throw DriverError(
+        "no data input has the samples' shape \(spec.value.type.description), so there is nothing to compare with")
     }
     guard samples.columnCount >= width else {
       throw DriverError("the samples have \(samples.columnCount) columns, but the model's samples have \(width) values")
@@ -75,12 +80,14 @@ enum Evaluation {
       }
       let classes = labelInput.type.classes!.value
       guard samples.columnCount == width + 1 else {
-        throw DriverError("expected \(width) values and a class column per sample, found \(samples.columnCount) columns")
+        throw DriverError(
+          "expected \(width) values and a class column per sample, found \(samples.columnCount) columns")
       }
       var features: [Float] = Array(repeating: 0, count: table.rowCount * width)
       features.withUnsafeMutableBufferPointer { buf in
         table.gather(
-          rows: Array(0..<table.rowCount), columns: target.columns, scale: target.scale.map(DataFeeder.scale), into: buf)
+          rows: Array(0..<table.rowCount), columns: target.columns, scale: target.scale.map(DataFeeder.scale), into: buf
+        )
       }
       let real = Table(rowCount: table.rowCount, columnCount: width, values: features)
       let labels = table.column(labelInput.columns.lowerBound).map { Int($0) }
@@ -91,9 +98,13 @@ enum Evaluation {
       let score = ClassificationScore(predicted: predicted, expected: expected, classCount: classes)
       let present = Set(predicted).count
       var s = "samples: \(score.total)\n"
-      s += "classified as their conditioning class: \(format(100 * score.accuracy, 1))% (\(k)-NN on \(table.rowCount) real examples)\n"
+      s +=
+        "classified as their conditioning class: \(format(100 * score.accuracy, 1))% (\(k)-NN on \(table.rowCount) real examples)\n"
       s += "classes present among predictions: \(present) of \(classes)\n"
-      s += "per class: " + score.classAccuracy.enumerated().map { "\($0.offset):\(format(100 * $0.element, 0))%" }.joined(separator: " ") + "\n"
+      s +=
+        "per class: "
+        + score.classAccuracy.enumerated().map { "\($0.offset):\(format(100 * $0.element, 0))%" }.joined(separator: " ")
+        + "\n"
       return s
     }
   }

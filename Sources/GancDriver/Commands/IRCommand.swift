@@ -28,7 +28,9 @@ enum IRCommand {
     var module = try Compilation.compile(model, optimize: args.has("--fused"))
     if let only = args.value("--step") {
       guard module.steps.contains(where: { $0.name == only }) else {
-        throw UsageError("the model has no step `\(only)`; its steps are \(module.steps.map { "`\($0.name)`" }.joined(separator: ", "))")
+        throw UsageError(
+          "the model has no step `\(only)`; its steps are \(module.steps.map { "`\($0.name)`" }.joined(separator: ", "))"
+        )
       }
       module.steps = module.steps.filter { $0.name == only }
       module.sample = nil

@@ -26,11 +26,13 @@ enum SampleCommand {
     }
     let count = try args.integer("-n", in: 1...10_000_000)
     let seedArg = try args.integer("--seed", in: 0...Int.max)
-    guard let (checked, model) = try Frontend.loadReporting(args.positionals[0], console: console, quietWarnings: true) else {
+    guard let (checked, model) = try Frontend.loadReporting(args.positionals[0], console: console, quietWarnings: true)
+    else {
       return ExitStatus.failure
     }
     guard let spec = model.schedule.sample else {
-      throw DriverError("`\(args.positionals[0])` has no `sample` line in its training block, so there is nothing to sample")
+      throw DriverError(
+        "`\(args.positionals[0])` has no `sample` line in its training block, so there is nothing to sample")
     }
     let checkpointPath = args.value("--checkpoint") ?? FileIO.join(FileIO.join("runs", model.name), "checkpoint.ganc")
     let checkpoint = try Checkpoint.decode(try FileIO.readBytes(checkpointPath), path: checkpointPath)

@@ -68,7 +68,8 @@ enum TrainCommand {
     try FileIO.write(checked.file.text, to: FileIO.join(out.path, "model.gan"))
 
     let total = steps ?? session.scheduledIterations
-    var trainer = TrainingLoop(session: session, out: out, total: total, console: console, quiet: args.has("--quiet"), metrics: metrics)
+    var trainer = TrainingLoop(
+      session: session, out: out, total: total, console: console, quiet: args.has("--quiet"), metrics: metrics)
     return try trainer.run(modelPath: path)
   }
 }

@@ -64,7 +64,9 @@ struct Checkpoint {
       return s
     }
     guard line() == magic else { throw bad("it does not start with `\(magic)`") }
-    guard let lenText = line(), let len = Int(lenText), len > 0, i + len <= bytes.count else { throw bad("bad header length") }
+    guard let lenText = line(), let len = Int(lenText), len > 0, i + len <= bytes.count else {
+      throw bad("bad header length")
+    }
     let header: Header
     do {
       header = try JSONDecoder().decode(Header.self, from: Data(bytes[i..<i + len]))

@@ -79,7 +79,8 @@ final class DataFeeder {
     case .table(let table):
       rows.withUnsafeMutableBufferPointer { source.sampler!.next(into: $0) }
       for input in model.inputs where input.dataSet == name {
-        table.gather(rows: rows, columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
+        table.gather(
+          rows: rows, columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
       }
     case .mixture(let m):
       source.points.withUnsafeMutableBufferPointer { m.sample(count: batch, into: $0, rng: &source.rng) }
@@ -107,7 +108,8 @@ final class DataFeeder {
   }
 
   static func scale(_ m: LinearMap) -> LinearScale {
-    LinearScale(from: Float(m.from.lowerBound)...Float(m.from.upperBound), to: Float(m.to.lowerBound)...Float(m.to.upperBound))
+    LinearScale(
+      from: Float(m.from.lowerBound)...Float(m.from.upperBound), to: Float(m.to.lowerBound)...Float(m.to.upperBound))
   }
 
   // MARK: - Checkpoint state
@@ -130,20 +132,27 @@ final class DataFeeder {
   func restore(_ state: State, seed: UInt64) throws(DriverError) {
     for (name, s) in sources {
       if case .table(let t) = s.kind {
-        guard let saved = state.samplers[name] else { throw DriverError("the checkpoint has no position for data set `\(name)`") }
+        guard let saved = state.samplers[name] else {
+          throw DriverError("the checkpoint has no position for data set `\(name)`")
+        }
         do {
           s.sampler = try BatchSampler(
-            rowCount: t.rowCount, batchSize: batch, rng: RandomStream(seed: seed, name: prefix + "data " + name), state: saved)
+            rowCount: t.rowCount, batchSize: batch, rng: RandomStream(seed: seed, name: prefix + "data " + name),
+            state: saved)
         } catch {
           throw DriverError("cannot resume data set `\(name)`: \(error.description)")
         }
       } else {
-        guard let c = state.streams["data " + name] else { throw DriverError("the checkpoint has no position for data set `\(name)`") }
+        guard let c = state.streams["data " + name] else {
+          throw DriverError("the checkpoint has no position for data set `\(name)`")
+        }
         s.rng.counter = c
       }
     }
     for name in Array(noiseStreams.keys) {
-      guard let c = state.streams["noise " + name] else { throw DriverError("the checkpoint has no position for noise `\(name)`") }
+      guard let c = state.streams["noise " + name] else {
+        throw DriverError("the checkpoint has no position for noise `\(name)`")
+      }
       noiseStreams[name]!.counter = c
     }
   }
@@ -175,7 +184,9 @@ struct LoadedData {
         do {
           table = try Table(csvAt: resolved)
         } catch {
-          throw FeedError(Diagnostic(.dataFile, "cannot read data set `\(name)`: \(error.description)", at: Label(range, "read here")))
+          throw FeedError(
+            Diagnostic(.dataFile, "cannot read data set `\(name)`: \(error.description)", at: Label(range, "read here"))
+          )
         }
         guard table.rowCount > 0 else {
           throw FeedError(Diagnostic(.dataFile, "data set `\(name)` has no rows", at: Label(range)))

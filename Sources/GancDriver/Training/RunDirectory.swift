@@ -11,7 +11,9 @@ struct RunDirectory {
     if let explicit {
       let d = RunDirectory(path: explicit)
       if resume {
-        guard FileIO.exists(d.checkpoint) else { throw DriverError("there is no checkpoint to resume in `\(explicit)`") }
+        guard FileIO.exists(d.checkpoint) else {
+          throw DriverError("there is no checkpoint to resume in `\(explicit)`")
+        }
       } else if FileIO.exists(d.checkpoint) && !force {
         throw DriverError(
           "`\(explicit)` already holds a run; use --resume to continue it, --force to start over, or another --out")

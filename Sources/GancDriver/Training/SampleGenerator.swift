@@ -91,7 +91,11 @@ final class SampleGenerator {
         break
       case .image(let h, let iw, let low, let high):
         let gridRows: Int
-        if let l = labelNoise { gridRows = min(l.type.classes!.value, count) } else { gridRows = max(1, Int(Double(count).squareRoot())) }
+        if let l = labelNoise {
+          gridRows = min(l.type.classes!.value, count)
+        } else {
+          gridRows = max(1, Int(Double(count).squareRoot()))
+        }
         let columns = (count + gridRows - 1) / gridRows
         let grid = ImageGrid(
           rows: gridRows, columns: columns, imageHeight: h, imageWidth: iw, valueRange: Float(low)...Float(high),

@@ -36,7 +36,8 @@ struct TrainingLoop {
     if !quiet {
       let params = session.module.parameters.reduce(0) { $0 + $1.elementCount }
       console.printError(
-        "training \(session.model.name): \(total) iterations, batch \(session.model.batchSize), \(params) parameters, seed \(session.seed) → \(out.path)")
+        "training \(session.model.name): \(total) iterations, batch \(session.model.batchSize), \(params) parameters, seed \(session.seed) → \(out.path)"
+      )
     }
     while session.iteration < total {
       let losses = session.iterate()
@@ -46,7 +47,8 @@ struct TrainingLoop {
           try FileIO.write(try session.checkpoint().encoded(), to: FileIO.join(out.path, "diverged.ganc"))
           try metrics.write(to: out.metrics)
           throw DriverError(
-            "the loss of step `\(stepNames[i])` became \(l) at iteration \(it); the state is saved in \(FileIO.join(out.path, "diverged.ganc")). A lower learning rate usually helps.")
+            "the loss of step `\(stepNames[i])` became \(l) at iteration \(it); the state is saved in \(FileIO.join(out.path, "diverged.ganc")). A lower learning rate usually helps."
+          )
         }
         sums[i] += Double(l)
       }
@@ -85,7 +87,8 @@ struct TrainingLoop {
     let seconds = elapsed()
     let done = session.iteration - startIteration
     console.printError(
-      "trained \(session.model.name) for \(done) iterations in \(format(seconds, 1)) s (\(format(Double(done) / max(seconds, 1e-9), 1)) it/s); wrote \(out.path)/")
+      "trained \(session.model.name) for \(done) iterations in \(format(seconds, 1)) s (\(format(Double(done) / max(seconds, 1e-9), 1)) it/s); wrote \(out.path)/"
+    )
     return ExitStatus.success
   }
 

@@ -94,11 +94,13 @@ final class TrainingSession {
     let expected = module.parameters.map { Checkpoint.TensorEntry(name: $0.name, shape: $0.shape) }
     for (e, got) in zip(expected, c.header.parameters) where e.name != got.name || e.shape != got.shape {
       throw DriverError(
-        "the checkpoint does not fit this model: it has `\(got.name)` \(got.shape) where the model has `\(e.name)` \(e.shape)")
+        "the checkpoint does not fit this model: it has `\(got.name)` \(got.shape) where the model has `\(e.name)` \(e.shape)"
+      )
     }
     guard expected.count == c.header.parameters.count else {
       throw DriverError(
-        "the checkpoint does not fit this model: it has \(c.header.parameters.count) parameter tensors, the model \(expected.count)")
+        "the checkpoint does not fit this model: it has \(c.header.parameters.count) parameter tensors, the model \(expected.count)"
+      )
     }
     let n = parameters.arena.count
     guard c.values.count >= n else { throw DriverError("the checkpoint is truncated") }
@@ -107,7 +109,8 @@ final class TrainingSession {
     }
     if parametersOnly { return }
     guard c.header.seed == seed else {
-      throw DriverError("the checkpoint was trained with seed \(c.header.seed), not \(seed); resume with `--seed \(c.header.seed)`")
+      throw DriverError(
+        "the checkpoint was trained with seed \(c.header.seed), not \(seed); resume with `--seed \(c.header.seed)`")
     }
     var offset = n
     for r in runners {

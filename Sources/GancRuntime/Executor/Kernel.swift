@@ -53,11 +53,14 @@ enum Kernel {
       let m = ta ? ac : ar
       let k = ta ? ar : ac
       let n = tb ? br : bc
-      return .gemm(ta: ta, tb: tb, m: m, n: n, k: k, a: try ptr(o[0]), lda: ac, b: try ptr(o[1]), ldb: bc, c: try ptr(r[0]))
+      return .gemm(
+        ta: ta, tb: tb, m: m, n: n, k: k, a: try ptr(o[0]), lda: ac, b: try ptr(o[1]), ldb: bc, c: try ptr(r[0]))
     case .dense(let a):
       let (m, k) = rowsCols(o[0])
       let n = g.shape(of: o[1])[1]
-      return .dense(a, m: m, n: n, k: k, x: try ptr(o[0]), w: try ptr(o[1]), bias: o.count > 2 ? try ptr(o[2]) : nil, out: try ptr(r[0]))
+      return .dense(
+        a, m: m, n: n, k: k, x: try ptr(o[0]), w: try ptr(o[1]), bias: o.count > 2 ? try ptr(o[2]) : nil,
+        out: try ptr(r[0]))
     case .addBias:
       let (rows, cols) = rowsCols(o[0])
       return .addBias(rows: rows, cols: cols, x: try ptr(o[0]), bias: try ptr(o[1]), out: try ptr(r[0]))
@@ -70,11 +73,13 @@ enum Kernel {
       return .activationGrad(a, dy: try ptr(o[0]), y: try ptr(o[1]), dx: try ptr(r[0]), count: count(r[0]))
     case .activationGradSumRows(let a):
       let (rows, cols) = rowsCols(o[0])
-      return .activationGradSumRows(a, rows: rows, cols: cols, dy: try ptr(o[0]), y: try ptr(o[1]), dz: try ptr(r[0]), db: try ptr(r[1]))
+      return .activationGradSumRows(
+        a, rows: rows, cols: cols, dy: try ptr(o[0]), y: try ptr(o[1]), dz: try ptr(r[0]), db: try ptr(r[1]))
     case .unary(let f):
       return .unary(unaryOp(f), x: try ptr(o[0]), y: try ptr(r[0]), count: count(r[0]))
     case .unaryGrad(let f):
-      return .unaryGrad(unaryOp(f), dy: try ptr(o[0]), x: try ptr(o[1]), y: try ptr(o[2]), dx: try ptr(r[0]), count: count(r[0]))
+      return .unaryGrad(
+        unaryOp(f), dy: try ptr(o[0]), x: try ptr(o[1]), y: try ptr(o[2]), dx: try ptr(r[0]), count: count(r[0]))
     case .binary(let f):
       let op: Kernels.BinaryOp =
         switch f {
@@ -83,7 +88,9 @@ enum Kernel {
         case .multiply: .mul
         case .divide: .div
         }
-      return .binary(op, a: try ptr(o[0]), aCount: count(o[0]), b: try ptr(o[1]), bCount: count(o[1]), out: try ptr(r[0]), count: count(r[0]))
+      return .binary(
+        op, a: try ptr(o[0]), aCount: count(o[0]), b: try ptr(o[1]), bCount: count(o[1]), out: try ptr(r[0]),
+        count: count(r[0]))
     case .scale(let c):
       return .scale(c, x: try ptr(o[0]), y: try ptr(r[0]), count: count(r[0]))
     case .concat:
@@ -93,10 +100,12 @@ enum Kernel {
       return .concat(rows: rows, inputs: inputs, out: try ptr(r[0]))
     case .slice(let start, let length):
       let (rows, cols) = rowsCols(o[0])
-      return .slice(rows: rows, sourceCols: cols, start: start, length: length, source: try ptr(o[0]), out: try ptr(r[0]))
+      return .slice(
+        rows: rows, sourceCols: cols, start: start, length: length, source: try ptr(o[0]), out: try ptr(r[0]))
     case .padSlice(let start, let total):
       let (rows, cols) = rowsCols(o[0])
-      return .padSlice(rows: rows, totalCols: total, start: start, length: cols, source: try ptr(o[0]), out: try ptr(r[0]))
+      return .padSlice(
+        rows: rows, totalCols: total, start: start, length: cols, source: try ptr(o[0]), out: try ptr(r[0]))
     case .reshape:
       // A view when the plan gave both the same memory; a copy when the result is pinned elsewhere.
       let (x, y) = (try ptr(o[0]), try ptr(r[0]))
@@ -114,7 +123,8 @@ enum Kernel {
     case .lossGrad(let f):
       return .lossGrad(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), dx: try ptr(r[0]))
     case .lossWithGrad(let f):
-      return .lossWithGrad(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]), dx: try ptr(r[1]))
+      return .lossWithGrad(
+        f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]), dx: try ptr(r[1]))
     }
   }
 
@@ -133,9 +143,12 @@ enum Kernel {
     switch self {
     case .gemm(let ta, let tb, let m, let n, let k, let a, let lda, let b, let ldb, let c):
       Kernels.gemm(
-        transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: n)
+        transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c,
+        ldc: n)
     case .dense(let act, let m, let n, let k, let x, let w, let bias, let out):
-      Kernels.gemm(transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: n, beta: 0, c: out, ldc: n)
+      Kernels.gemm(
+        transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: n, beta: 0, c: out,
+        ldc: n)
       if let bias {
         Kernels.biasActivation(rows: m, cols: n, bias: bias, activation: act, data: out)
       } else if act != .identity {

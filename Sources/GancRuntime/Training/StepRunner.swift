@@ -23,7 +23,9 @@ public final class StepRunner {
     self.parameters = parameters
     var shapes: [(name: String, shape: [Int])] = []
     for p in step.parameters {
-      guard let slot = parameters.slots[p] else { throw RuntimeError("step \(step.name) trains unknown parameter \(p)") }
+      guard let slot = parameters.slots[p] else {
+        throw RuntimeError("step \(step.name) trains unknown parameter \(p)")
+      }
       shapes.append((p, slot.shape))
     }
     let gradients = TensorStore(shapes)

@@ -111,7 +111,9 @@ func runOnRuntime(_ g: Graph, values: [String: [Double]], pin: [String] = []) th
 /// `h = 1e-6·max(1, |x|)`: the truncation error is O(h²·f''') ≈ 1e-12 and the rounding
 /// error O(ε_double·|f|/h) ≈ 1e-10 for the O(1) losses here, both far below any tolerance
 /// used against them. Values behind `stop_gradient` are frozen at their unperturbed value.
-func finiteDifferences(_ g: Graph, loss: ValueID, wrt names: [String], values: [String: [Double]]) throws -> [String: [Double]] {
+func finiteDifferences(_ g: Graph, loss: ValueID, wrt names: [String], values: [String: [Double]]) throws -> [String:
+  [Double]]
+{
   let base = try ReferenceInterpreter.evaluate(g, sources: values)
   var frozen: [Int: [Double]] = [:]
   for inst in g.instructions where inst.op == .stopGradient {
@@ -146,7 +148,9 @@ func expectClose(
   sourceLocation: SourceLocation = #_sourceLocation
 ) {
   guard let got, let want else {
-    Issue.record("\(what): missing values (got \(got == nil ? "nil" : "values"), want \(want == nil ? "nil" : "values"))", sourceLocation: sourceLocation)
+    Issue.record(
+      "\(what): missing values (got \(got == nil ? "nil" : "values"), want \(want == nil ? "nil" : "values"))",
+      sourceLocation: sourceLocation)
     return
   }
   guard got.count == want.count else {

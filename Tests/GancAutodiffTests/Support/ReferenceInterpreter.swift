@@ -170,7 +170,9 @@ enum ReferenceInterpreter {
   }
 
   /// The values of the graph's outputs by name.
-  static func outputs(_ g: Graph, sources: [String: [Double]], frozen: [Int: [Double]] = [:]) throws -> [String: [Double]] {
+  static func outputs(_ g: Graph, sources: [String: [Double]], frozen: [Int: [Double]] = [:]) throws -> [String:
+    [Double]]
+  {
     let v = try evaluate(g, sources: sources, frozen: frozen)
     var out: [String: [Double]] = [:]
     for (name, id) in g.outputs { out[name] = v[id.index] }
