@@ -38,8 +38,9 @@ let package = Package(
     ),
     .executableTarget(name: "ganc", dependencies: ["GancDriver"]),
 
-    .testTarget(name: "GancSyntaxTests", dependencies: ["GancSyntax", "GancDiagnostics"]),
-    .testTarget(name: "GancSemaTests", dependencies: ["GancSema", "GancSyntax", "GancDiagnostics"]),
+    .target(name: "GancTestSupport", dependencies: ["GancSource", "GancDiagnostics"], path: "Tests/GancTestSupport"),
+    .testTarget(name: "GancSyntaxTests", dependencies: ["GancSyntax", "GancDiagnostics", "GancTestSupport"]),
+    .testTarget(name: "GancSemaTests", dependencies: ["GancSema", "GancSyntax", "GancDiagnostics", "GancTestSupport"]),
     .testTarget(name: "GancAutodiffTests", dependencies: ["GancAutodiff", "GancIR", "GancRuntime", "GancPasses"]),
     .testTarget(name: "GancRuntimeTests", dependencies: ["GancRuntime", "GancIR"]),
     .testTarget(name: "GancDataTests", dependencies: ["GancData", "GancRuntime"]),

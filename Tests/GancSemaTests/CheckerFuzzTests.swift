@@ -3,6 +3,7 @@ import GancDiagnostics
 import GancSema
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// The checker must not crash on any program that parses, however wrong: the real models

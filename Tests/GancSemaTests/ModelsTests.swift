@@ -3,6 +3,7 @@ import GancDiagnostics
 import GancSema
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// The example models, and the grammar's list of built-ins.

@@ -2,6 +2,7 @@ import GancDiagnostics
 import GancSema
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// The text layout of rendered diagnostics: header with code, `-->` path:line:col, the

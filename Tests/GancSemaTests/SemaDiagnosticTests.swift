@@ -2,6 +2,7 @@ import GancDiagnostics
 import GancSema
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// The checker's errors and warnings: code, message and primary position, by marker.

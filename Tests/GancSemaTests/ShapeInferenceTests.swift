@@ -2,6 +2,7 @@ import GancDiagnostics
 import GancSema
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// Shape inference, as tables: the type the checker gives an expression.

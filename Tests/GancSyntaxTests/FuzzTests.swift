@@ -2,6 +2,7 @@ import Foundation
 import GancDiagnostics
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// No crash or hang on garbage: random token soups, truncations and mutations of the real

@@ -2,6 +2,7 @@ import Foundation
 import GancDiagnostics
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// Keeps grammar/ganc.ebnf true to the lexer and parser.

@@ -1,6 +1,7 @@
 import GancDiagnostics
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 @Suite struct LexerTests {

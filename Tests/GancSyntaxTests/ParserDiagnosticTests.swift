@@ -1,6 +1,7 @@
 import GancDiagnostics
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// Parsing bad input: each diagnostic's code, message and primary position, by marker.

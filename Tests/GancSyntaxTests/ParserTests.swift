@@ -1,6 +1,7 @@
 import GancDiagnostics
 import GancSource
 import GancSyntax
+import GancTestSupport
 import Testing
 
 /// Parsing good input: each declaration form, and expressions with their precedence.
