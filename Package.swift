@@ -41,8 +41,10 @@ let package = Package(
     .target(name: "GancTestSupport", dependencies: ["GancSource", "GancDiagnostics"], path: "Tests/GancTestSupport"),
     .testTarget(name: "GancSyntaxTests", dependencies: ["GancSyntax", "GancDiagnostics", "GancTestSupport"]),
     .testTarget(name: "GancSemaTests", dependencies: ["GancSema", "GancSyntax", "GancDiagnostics", "GancTestSupport"]),
-    .testTarget(name: "GancAutodiffTests", dependencies: ["GancAutodiff", "GancIR", "GancRuntime", "GancPasses"]),
-    .testTarget(name: "GancRuntimeTests", dependencies: ["GancRuntime", "GancIR"]),
+    .testTarget(
+      name: "GancAutodiffTests",
+      dependencies: ["GancAutodiff", "GancIR", "GancRuntime", "GancPasses", "GancTestSupport"]),
+    .testTarget(name: "GancRuntimeTests", dependencies: ["GancRuntime", "GancIR", "GancTestSupport"]),
     .testTarget(name: "GancDataTests", dependencies: ["GancData", "GancRuntime"]),
     .testTarget(name: "GancDriverTests", dependencies: ["GancDriver"]),
   ]

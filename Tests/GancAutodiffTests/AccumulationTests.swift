@@ -2,6 +2,7 @@ import GancAutodiff
 import GancIR
 import GancPasses
 import GancRuntime
+import GancTestSupport
 import Testing
 
 /// A graph with one or more uses of the parameter `p` (shape [3, 4]), reduced to a loss.

@@ -2,6 +2,7 @@ import GancAutodiff
 import GancIR
 import GancPasses
 import GancRuntime
+import GancTestSupport
 import Testing
 
 // Fusion on small MLPs after differentiation: the fused ops appear where their pattern

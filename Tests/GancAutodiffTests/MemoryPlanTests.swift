@@ -2,6 +2,7 @@ import GancAutodiff
 import GancIR
 import GancPasses
 import GancRuntime
+import GancTestSupport
 import Testing
 
 /// Everything wrong with `plan` for `g`, checked from the plan alone (no execution):

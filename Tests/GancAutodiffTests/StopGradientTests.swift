@@ -2,6 +2,7 @@ import GancAutodiff
 import GancIR
 import GancPasses
 import GancRuntime
+import GancTestSupport
 import Testing
 
 /// The forward values reachable from `roots` through any op (including stop_gradient).

@@ -2,6 +2,7 @@ import GancAutodiff
 import GancIR
 import GancPasses
 import GancRuntime
+import GancTestSupport
 import Testing
 
 // Every VJP rule against central finite differences of the Double reference interpreter.

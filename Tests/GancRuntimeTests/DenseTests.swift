@@ -1,5 +1,6 @@
 import GancIR
 import GancRuntime
+import GancTestSupport
 import Testing
 
 struct MatrixShape: Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import GancIR
 import GancRuntime
+import GancTestSupport
 import Glibc
 import Testing
 

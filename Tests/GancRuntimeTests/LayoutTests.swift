@@ -1,4 +1,5 @@
 import GancRuntime
+import GancTestSupport
 import Testing
 
 @Suite struct LayoutTests {

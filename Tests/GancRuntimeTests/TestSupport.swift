@@ -1,19 +1,10 @@
 import GancRuntime
+import GancTestSupport
 import Testing
 
-/// SplitMix64 (Steele, Lea & Flood 2014): tiny, seedable and good enough to make test
-/// inputs that look random; each test seeds its own so failures reproduce exactly.
-struct SplitMix64: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
+/// Test inputs from SplitMix64 (in GancTestSupport); each test seeds its own so failures
+/// reproduce exactly.
+extension SplitMix64 {
   /// Uniform in `range`.
   mutating func uniform(_ range: ClosedRange<Float>) -> Float {
     Float.random(in: range, using: &self)

@@ -43,7 +43,7 @@ import Testing
   @Test func mutatedModelsThatParse() throws {
     var sources = try modelFiles().map { try String(contentsOf: $0, encoding: .utf8) }
     sources.append(Fixture.model())
-    var rng = SeededGenerator(seed: 2024)
+    var rng = SplitMix64(seed: 2024)
     var checked = 0
     for (n, text) in sources.enumerated() {
       let file = SourceFile(path: "m", text: text)

@@ -8,34 +8,6 @@ import Testing
 
 // The marker helpers are in Tests/GancTestSupport.
 
-/// The repository's root, found from this file's path.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent()  // GancSemaTests
-  .deletingLastPathComponent()  // Tests
-  .deletingLastPathComponent()
-
-/// Every `models/*.gan` file, sorted by name.
-func modelFiles() throws -> [URL] {
-  let dir = repositoryRoot.appendingPathComponent("models")
-  return try FileManager.default.contentsOfDirectory(atPath: dir.path)
-    .filter { $0.hasSuffix(".gan") }
-    .sorted()
-    .map { dir.appendingPathComponent($0) }
-}
-
-/// A small deterministic generator (SplitMix64), so a fuzz failure can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-}
-
 // MARK: - Checking
 
 /// Parses `text`, expecting no syntax diagnostics, and checks it.

@@ -38,7 +38,7 @@ import Testing
     ]
 
   @Test func randomTokenSoups() {
-    var rng = SeededGenerator(seed: 0x6A6E_6321)
+    var rng = SplitMix64(seed: 0x6A6E_6321)
     for i in 0..<3000 {
       let count = Int.random(in: 0...60, using: &rng)
       var text = Bool.random(using: &rng) ? "gan t\n" : ""
@@ -59,7 +59,7 @@ import Testing
       pieces += text.split(separator: "\n").map { String($0) + "\n" }
       pieces += text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
     }
-    var rng = SeededGenerator(seed: 42)
+    var rng = SplitMix64(seed: 42)
     for i in 0..<1500 {
       var text = ""
       for _ in 0..<Int.random(in: 1...40, using: &rng) {
@@ -95,7 +95,7 @@ import Testing
 
   /// Models with tokens deleted, duplicated, swapped or replaced.
   @Test func mutatedModels() throws {
-    var rng = SeededGenerator(seed: 7)
+    var rng = SplitMix64(seed: 7)
     for url in try modelFiles() {
       let text = try String(contentsOf: url, encoding: .utf8)
       let file = SourceFile(path: "m", text: text)

@@ -3,20 +3,13 @@ import GancAutodiff
 import GancIR
 import GancPasses
 import GancRuntime
+import GancTestSupport
 import Testing
 
-/// SplitMix64 (Steele, Lea & Flood 2014): seedable, so every failure reproduces exactly.
-struct Rng: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
+/// The tests' seeded generator (SplitMix64, in GancTestSupport): every failure reproduces.
+typealias Rng = SplitMix64
 
+extension SplitMix64 {
   /// Uniform in `[lo, hi]`, rounded to the nearest Float so the Float32 runtime and the
   /// Double reference see exactly the same inputs.
   mutating func uniform(_ lo: Double, _ hi: Double) -> Double {
