@@ -33,7 +33,7 @@ extension DiagnosticCode {
 
   // Shapes.
   public static let layerInputWidth = Self("E0101", "a layer fed an input of the wrong width")
-  public static let shapeMismatch = Self("E0102", "two shapes that do not match")
+  public static let shapeMismatch = Self("E0102", "operands of an elementwise op or a loss whose shapes differ")
   public static let wrongArgumentCount = Self("E0103", "a call with the wrong number of arguments")
   public static let netOutputMismatch = Self("E0104", "a network whose body does not give its declared output")
   public static let argumentShape = Self("E0105", "a network argument of the wrong shape")
@@ -42,6 +42,8 @@ extension DiagnosticCode {
   public static let rankMismatch = Self("E0108", "a tensor of the wrong rank")
   public static let batchDimInParameter = Self("E0109", "the batch dimension used to size a parameter")
   public static let notScalar = Self("E0110", "a loss that is not a single number")
+  public static let layoutMismatch = Self(
+    "E0111", "a reshape, squeeze, concat or sample view whose sizes do not fit")
 
   // Names.
   public static let unknownName = Self("E0201", "a name that is not declared")

@@ -237,7 +237,7 @@ extension Checker {
       if let n = bindingNote(for: (dims + x.type.shape).map(\.expr)) { notes.append(n) }
       report(
         Diagnostic(
-          .shapeMismatch,
+          .layoutMismatch,
           "`reshape` keeps every element, but \(x.type.explained) has \(x.type.elementCount) and \(type.explained) has \(type.elementCount)",
           at: Label(s.optionRanges["shape"] ?? s.calleeRange, "\(type.elementCount) elements"),
           secondary: [Label(x.range, "\(x.type.elementCount) elements")] + originLabels(x), notes: notes))
@@ -265,7 +265,7 @@ extension Checker {
     guard x.type.shape[axis].value == 1 else {
       report(
         Diagnostic(
-          .shapeMismatch,
+          .layoutMismatch,
           "`squeeze` removes an axis of size 1, but axis \(axis) of \(x.type.explained) has size \(x.type.shape[axis].value)",
           at: Label(s.optionRanges["axis"] ?? s.calleeRange, "axis \(axis) has size \(x.type.shape[axis].value)"),
           secondary: [Label(x.range, "has shape \(x.type.description)")] + originLabels(x)))
@@ -307,7 +307,7 @@ extension Checker {
       if x.type.rank != first.type.rank || Array(a) != Array(b) {
         report(
           Diagnostic(
-            .shapeMismatch,
+            .layoutMismatch,
             "`concat` joins along the last axis, so the other dimensions must match, but \(first.type.explained) and \(x.type.explained) differ",
             at: Label(x.range, "has shape \(x.type.description)"),
             secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first)

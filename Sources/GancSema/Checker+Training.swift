@@ -308,7 +308,7 @@ extension Checker {
         guard pixels == perExample else {
           report(
             Diagnostic(
-              .shapeMismatch,
+              .layoutMismatch,
               "an image of \(h.value) × \(w.value) holds \(pixels) values, but each sample has \(perExample)",
               at: Label(v.range, "\(pixels) pixels"),
               secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
@@ -319,7 +319,7 @@ extension Checker {
         guard perExample == 2 else {
           report(
             Diagnostic(
-              .shapeMismatch, "a scatter plot shows 2-D points, but each sample has \(perExample) values",
+              .layoutMismatch, "a scatter plot shows 2-D points, but each sample has \(perExample) values",
               at: Label(v.range), secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
           return nil
         }

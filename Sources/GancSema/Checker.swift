@@ -104,6 +104,14 @@ public struct Checker {
     var losses: [LossSpec] = []
     for decl in program.declarations {
       if case .loss(let l) = decl, let value = checkBinding(named: l.name.name) {
+        guard value.type.isScalar else {
+          report(
+            Diagnostic(
+              .notScalar, "loss `\(l.name.name)` must be a single number, but it is \(value.type.explained)",
+              at: Label(l.value.range, "has shape \(value.type.description)"), secondary: originLabels(value),
+              help: "use a loss function such as `bce_logits(...)`, or average with `mean(...)`"))
+          continue
+        }
         losses.append(LossSpec(name: l.name.name, value: value, range: l.range, nameRange: l.name.range))
       }
     }

@@ -56,11 +56,11 @@ import Testing
 
   @Test func twoLabelsOnOneLineAreInColumnOrder() throws {
     let text = Fixture.model(extra: "let v = reshape(x, B, 3)")
-    let rendered = try render(text, code: .shapeMismatch)
+    let rendered = try render(text, code: .layoutMismatch)
     let lines = rendered.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     #expect(
       lines[0]
-        == "error[E0102]: `reshape` keeps every element, but [B, P] = [64, 64] has 4096 and [B, 3] = [64, 3] has 192")
+        == "error[E0111]: `reshape` keeps every element, but [B, P] = [64, 64] has 4096 and [B, 3] = [64, 3] has 192")
     #expect(lines[1] == "  --> t.gan:17:20")
     #expect(lines.contains("17 | let v = reshape(x, B, 3)"))
     // `x` at column 17, then `B, 3` at columns 20–23.

@@ -103,7 +103,7 @@ import Testing
       Fixture.model(extra: "let v = concat(2️⃣x, 1️⃣reshape(x, B / 2, 128))\nloss extra = mse(v, 0)"),
       [
         DiagnosticSpec(
-          .shapeMismatch,
+          .layoutMismatch,
           "`concat` joins along the last axis, so the other dimensions must match, but [B, P] = [64, 64] and [B / 2, 128] = [32, 128] differ",
           label: "has shape [B / 2, 128]", help: "all operands need the same shape except for the last dimension")
       ], warnings: false)
@@ -114,7 +114,7 @@ import Testing
       Fixture.model(extra: "let v = reshape(2️⃣x, 1️⃣B, 3)"),
       [
         DiagnosticSpec(
-          .shapeMismatch,
+          .layoutMismatch,
           "`reshape` keeps every element, but [B, P] = [64, 64] has 4096 and [B, 3] = [64, 3] has 192",
           label: "192 elements", notes: ["B = 64, P = 64 (declared at lines 2 and 5)"])
       ], warnings: false)
@@ -136,7 +136,7 @@ import Testing
       Fixture.model(extra: "let v = 1️⃣squeeze(x)"),
       [
         DiagnosticSpec(
-          .shapeMismatch, "`squeeze` removes an axis of size 1, but axis 1 of [B, P] = [64, 64] has size 64")
+          .layoutMismatch, "`squeeze` removes an axis of size 1, but axis 1 of [B, P] = [64, 64] has size 64")
       ],
       warnings: false)
   }
@@ -540,7 +540,7 @@ import Testing
         DiagnosticSpec(
           .duplicateOption, "give either `steps` or `epochs`, not both", at: "1️⃣", secondary: [("2️⃣", "steps")]),
         DiagnosticSpec(
-          .shapeMismatch, "a scatter plot shows 2-D points, but each sample has 64 values", at: "3️⃣",
+          .layoutMismatch, "a scatter plot shows 2-D points, but each sample has 64 values", at: "3️⃣",
           secondary: [("4️⃣", "gives [B, P] = [64, 64]")]),
       ])
   }
