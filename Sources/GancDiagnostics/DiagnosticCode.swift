@@ -70,4 +70,22 @@ extension DiagnosticCode {
   // Warnings.
   public static let untrainedNetwork = Self("W0001", "a network that no step trains")
   public static let unusedDeclaration = Self("W0002", "a declaration that is never used")
+
+  /// Every code, in order: the list `ganc explain` and its tests go by.
+  public static let all: [DiagnosticCode] = [
+    invalidCharacter, unterminatedString, invalidNumber, unexpectedToken, unclosedDelimiter, unknownKeyword,
+    duplicateDeclaration, missingDeclaration,
+    layerInputWidth, shapeMismatch, wrongArgumentCount, netOutputMismatch, argumentShape, notAClassTensor,
+    classCountMismatch, rankMismatch, batchDimInParameter, notScalar, layoutMismatch,
+    unknownName, unknownLayer, wrongKindOfName, recursiveNet,
+    lossDoesNotReach, notANetwork, noSteps,
+    unknownOption, optionType, optionRange, missingOption, duplicateOption,
+    dataColumns, dataFile,
+    untrainedNetwork, unusedDeclaration,
+  ]
+
+  /// The code spelled `id` (case-insensitive), if there is one.
+  public static func named(_ id: String) -> DiagnosticCode? {
+    all.first { $0.id == id.uppercased() }
+  }
 }

@@ -5,7 +5,10 @@ import GancSema
 enum CheckCommand {
   static let command = Command(
     name: "check", summary: "parse and type-check a model, printing every error", usage: "FILE.gan [--shapes]",
-    details: "Exits 0 when the model is well formed (warnings are printed but allowed), 1 when it has errors.",
+    details: """
+      Checks the model's shapes and wiring, and that its data files exist and fit its inputs.
+      Exits 0 when the model is well formed (warnings are printed but allowed), 1 when it has errors.
+      """,
     options: [
       OptionDefinition("--shapes", "print each network's layers with their output shapes and parameter counts")
     ],
@@ -17,6 +20,16 @@ enum CheckCommand {
     }
     let path = args.positionals[0]
     guard let (checked, model) = try Frontend.loadReporting(path, console: console) else {
+      return ExitStatus.failure
+    }
+    // The data must fit too: a missing file or a label out of range is reported now,
+    // not after compiling.
+    do {
+      _ = try LoadedData(model: model, directory: checked.directory)
+    } catch {
+      var bag = DiagnosticBag()
+      bag.append(error.diagnostic)
+      console.write(DiagnosticRenderer(colors: console.colors).render(bag, in: checked.file), to: .error)
       return ExitStatus.failure
     }
     if args.has("--shapes") { console.write(ShapeTable.render(model)) }
