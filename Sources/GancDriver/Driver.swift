@@ -28,6 +28,29 @@ public enum Driver {
 
   static let helpOption = OptionDefinition("--help", "show this help")
 
+  /// Options every command takes.
+  static let commonOptions = [
+    OptionDefinition(
+      "--color", value: "WHEN", "colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always, never"),
+    OptionDefinition(
+      "--format", value: "FORMAT", "diagnostics as text (on stderr) or json (one object per line, on stdout)"),
+  ]
+
+  static func applyCommonOptions(_ args: ParsedArguments, _ console: Console) throws(UsageError) {
+    switch args.value("--color") {
+    case nil, "auto": break
+    case "always": console.colors = true
+    case "never": console.colors = false
+    case let other?: throw UsageError("--color takes auto, always or never, not `\(other)`")
+    }
+    if let f = args.value("--format") {
+      guard let format = Console.DiagnosticFormat(rawValue: f) else {
+        throw UsageError("--format takes text or json, not `\(f)`")
+      }
+      console.diagnosticFormat = format
+    }
+  }
+
   public static func run(_ arguments: [String], console: Console) -> Int32 {
     guard let first = arguments.first else {
       console.write(topLevelHelp(), to: .error)
@@ -57,7 +80,8 @@ public enum Driver {
       return ExitStatus.success
     }
     do {
-      let parsed = try ArgumentParser.parse(rest, options: command.options)
+      let parsed = try ArgumentParser.parse(rest, options: command.options + commonOptions)
+      try applyCommonOptions(parsed, console)
       return try command.run(parsed, console)
     } catch let e as UsageError {
       console.printError("error: \(e.message)")
@@ -94,7 +118,7 @@ public enum Driver {
   static func help(for c: Command) -> String {
     var s = "usage: ganc \(c.name) \(c.usage)\n\n\(c.summary)\n"
     if !c.details.isEmpty { s += "\n\(c.details)\n" }
-    let all = c.options + [helpOption]
+    let all = c.options + commonOptions + [helpOption]
     let spellings = all.map { $0.name + ($0.valueName.map { " \($0)" } ?? "") }
     let width = spellings.map(\.count).max() ?? 0
     s += "\noptions:\n"

@@ -38,11 +38,19 @@ enum Frontend {
     CheckedFile, Model
   )? {
     let checked = try load(path)
-    let renderer = DiagnosticRenderer(colors: console.colors)
     if checked.diagnostics.hasErrors || (!quietWarnings && !checked.diagnostics.diagnostics.isEmpty) {
-      console.write(renderer.render(checked.diagnostics, in: checked.file), to: .error)
+      report(checked.diagnostics, in: checked.file, console: console)
     }
     guard let model = checked.model else { return nil }
     return (checked, model)
+  }
+
+  /// Prints diagnostics as the console asks: rustc-style text on standard error, or JSON
+  /// lines on standard output.
+  static func report(_ bag: DiagnosticBag, in file: SourceFile, console: Console) {
+    switch console.diagnosticFormat {
+    case .text: console.write(DiagnosticRenderer(colors: console.colors).render(bag, in: file), to: .error)
+    case .json: console.write(JSONRenderer().render(bag, in: file))
+    }
   }
 }

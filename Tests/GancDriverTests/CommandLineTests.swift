@@ -1,4 +1,5 @@
 import Foundation
+import GancDiagnostics
 import Testing
 
 @testable import GancDriver
@@ -89,5 +90,58 @@ struct CommandLineTests {
     #expect(fused.out.contains("_grad+sum_rows"))
     #expect(!fused.out.contains("stop_gradient"))
     #expect(fused.out.contains("memory plans"))
+  }
+}
+
+@Suite("diagnostic output: JSON and colour")
+struct DiagnosticOutputTests {
+  func badModel(_ dir: ScratchDirectory) -> String {
+    dir.write(
+      "bad.gan",
+      tinyConditionalModel.replacingOccurrences(
+        of: "concat(x, one_hot(y)) |> dense(16, in: 6 + K)", with: "x |> dense(16, in: 6 + K)"))
+  }
+
+  @Test func jsonIsOneObjectPerDiagnosticOnStandardOutput() throws {
+    let dir = ScratchDirectory()
+    let path = badModel(dir)
+    let r = ganc("check", path, "--format", "json")
+    #expect(r.status == 1)
+    #expect(r.err.isEmpty)
+    let lines = r.out.split(separator: "\n")
+    #expect(lines.count == 2)
+    let objects = try lines.map {
+      try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    }
+    let error = try #require(objects.first { $0["code"] as? String == "E0101" })
+    #expect(error["severity"] as? String == "error")
+    #expect(error["file"] as? String == path)
+    let primary = try #require(error["primary"] as? [String: Any])
+    #expect(primary["line"] as? Int == 16)
+    #expect(primary["column"] as? Int == 8)
+    #expect((primary["end_offset"] as? Int ?? 0) > (primary["offset"] as? Int ?? 0))
+    let secondary = try #require(error["secondary"] as? [[String: Any]])
+    #expect(secondary.first?["label"] as? String == "`x` is declared [B, 6] here")
+    #expect((error["notes"] as? [String])?.first == "K = 3 (declared at line 4)")
+    #expect((error["help"] as? String)?.contains("in:") == true)
+    let warning = try #require(objects.first { $0["code"] as? String == "W0002" })
+    #expect(warning["severity"] as? String == "warning")
+    #expect(warning["help"] is String)
+  }
+
+  @Test func jsonEscapesQuotesAndControlCharacters() {
+    let d = JSONRenderer()
+    #expect(d.quote("a\"b\\c\n\u{1}") == #""a\"b\\c\n\u0001""#)
+  }
+
+  @Test func colourOnlyWhenAskedOrOnATerminal() {
+    let dir = ScratchDirectory()
+    let path = badModel(dir)
+    #expect(ganc("check", path, "--color", "always").err.contains("\u{1B}["))
+    #expect(!ganc("check", path, "--color", "never").err.contains("\u{1B}["))
+    // A captured console is not a terminal, so `auto` means no colour.
+    #expect(!ganc("check", path).err.contains("\u{1B}["))
+    #expect(ganc("check", path, "--color", "sometimes").status == 64)
+    #expect(ganc("check", path, "--format", "xml").status == 64)
   }
 }

@@ -9,8 +9,15 @@ public final class Console {
   public enum Stream { case output, error }
 
   private var capture: (output: String, error: String)?
-  /// Whether text may use ANSI colour (decided once, from the terminal and `NO_COLOR`).
+  /// Whether text may use ANSI colour: by default only on a terminal and without
+  /// `NO_COLOR`; `--color always|never` decides instead.
   public var colors: Bool
+  /// How diagnostics are printed (`--format`).
+  public var diagnosticFormat: DiagnosticFormat = .text
+
+  public enum DiagnosticFormat: String, Sendable {
+    case text, json
+  }
   /// Whether standard error is a terminal (for progress lines that rewrite themselves).
   public let isInteractive: Bool
 

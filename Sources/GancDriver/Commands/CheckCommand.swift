@@ -29,16 +29,18 @@ enum CheckCommand {
     } catch {
       var bag = DiagnosticBag()
       bag.append(error.diagnostic)
-      console.write(DiagnosticRenderer(colors: console.colors).render(bag, in: checked.file), to: .error)
+      Frontend.report(bag, in: checked.file, console: console)
       return ExitStatus.failure
     }
     if args.has("--shapes") { console.write(ShapeTable.render(model)) }
     let paramCount = model.nets.reduce(0) { $0 + $1.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) } }
     let w = checked.diagnostics.warningCount
-    console.print(
+    // In JSON mode standard output carries only diagnostics.
+    console.write(
       "\(path): ok — model `\(model.name)`, \(model.nets.count) network\(model.nets.count == 1 ? "" : "s"), "
         + "\(paramCount) parameters, \(model.schedule.steps.count) step\(model.schedule.steps.count == 1 ? "" : "s")"
-        + (w > 0 ? ", \(w) warning\(w == 1 ? "" : "s")" : ""))
+        + (w > 0 ? ", \(w) warning\(w == 1 ? "" : "s")" : "") + "\n",
+      to: console.diagnosticFormat == .json ? .error : .output)
     return ExitStatus.success
   }
 }

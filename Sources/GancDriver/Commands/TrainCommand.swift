@@ -47,7 +47,7 @@ enum TrainCommand {
     } catch .data(let e) {
       var bag = DiagnosticBag()
       bag.append(e.diagnostic)
-      console.write(DiagnosticRenderer(colors: console.colors).render(bag, in: checked.file), to: .error)
+      Frontend.report(bag, in: checked.file, console: console)
       return ExitStatus.failure
     } catch .driver(let e) {
       throw e
