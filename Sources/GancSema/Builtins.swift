@@ -268,7 +268,9 @@ extension Checker {
           .layoutMismatch,
           "`squeeze` removes an axis of size 1, but axis \(axis) of \(x.type.explained) has size \(x.type.shape[axis].value)",
           at: Label(s.optionRanges["axis"] ?? s.calleeRange, "axis \(axis) has size \(x.type.shape[axis].value)"),
-          secondary: [Label(x.range, "has shape \(x.type.description)")] + originLabels(x)))
+          secondary: [Label(x.range, "has shape \(x.type.description)")] + originLabels(x),
+          notes: bindingNote(for: x.type.shape.map(\.expr)).map { [$0] } ?? [],
+          help: "only an axis of size 1 can be squeezed; `reshape` changes a shape otherwise"))
       return nil
     }
     var shape = x.type.shape
@@ -312,6 +314,7 @@ extension Checker {
             at: Label(x.range, "has shape \(x.type.description)"),
             secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first)
               + originLabels(x),
+            notes: bindingNote(for: (first.type.shape + x.type.shape).map(\.expr)).map { [$0] } ?? [],
             help: "all operands need the same shape except for the last dimension"))
         return nil
       }
@@ -380,6 +383,7 @@ extension Checker {
           "`\(kind.rawValue)` compares \(a.type.explained) with \(b.type.explained); the shapes must be equal (or the target a single number)",
           at: Label(b.range, "has shape \(b.type.description)"),
           secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b),
+          notes: bindingNote(for: (a.type.shape + b.type.shape).map(\.expr)).map { [$0] } ?? [],
           help: help))
       return nil
     }

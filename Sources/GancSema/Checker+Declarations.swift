@@ -199,7 +199,7 @@ extension Checker {
         if let e = a["std"] {
           guard let v = evaluateNumber(e) else { continue }
           guard v > 0 else {
-            report(Diagnostic(.optionRange, "`std` must be positive, not \(v)", at: Label(e.range)))
+            report(Diagnostic(.optionRange, "`std` must be positive, not \(formatNumber(v))", at: Label(e.range)))
             continue
           }
           std = v
@@ -337,7 +337,10 @@ extension Checker {
     }
     guard let a = evaluateNumber(lo), let b = evaluateNumber(hi) else { return nil }
     guard a < b else {
-      report(Diagnostic(.optionRange, "an interval must go from low to high, but \(a) ≥ \(b)", at: Label(e.range)))
+      report(
+        Diagnostic(
+          .optionRange, "an interval must go from low to high, but \(formatNumber(a)) ≥ \(formatNumber(b))",
+          at: Label(e.range)))
       return nil
     }
     return a...b
@@ -386,7 +389,9 @@ extension Checker {
         let std = a["std"].flatMap { evaluateNumber($0) } ?? 1
         if std <= 0 {
           report(
-            Diagnostic(.optionRange, "`std` must be positive, not \(std)", at: Label(a["std"]?.range ?? callee.range)))
+            Diagnostic(
+              .optionRange, "`std` must be positive, not \(formatNumber(std))",
+              at: Label(a["std"]?.range ?? callee.range)))
           continue
         }
         distribution = .normal(mean: mean, std: std)
@@ -407,7 +412,8 @@ extension Checker {
           if !(low < high) {
             report(
               Diagnostic(
-                .optionRange, "`uniform` needs low < high, but \(low) ≥ \(high)", at: Label(d.distribution.range)))
+                .optionRange, "`uniform` needs low < high, but \(formatNumber(low)) ≥ \(formatNumber(high))",
+                at: Label(d.distribution.range)))
             continue
           }
           distribution = .uniform(low: low, high: high)
@@ -521,9 +527,15 @@ extension Checker {
     -> Diagnostic
   {
     let suggestion = Suggestions.closest(to: name, among: candidates)
+    var help = suggestion.map { "did you mean `\($0)`?" }
+    if help == nil, what == "value", let c = Self.tensorFactories[name] {
+      help = "a number stands for a tensor filled with it: write `\(c)`, as in `bce_logits(D(x), \(c))`"
+    }
     return Diagnostic(
       what == "layer or function" ? .unknownLayer : .unknownName,
-      "there is no \(what) named `\(name)`", at: Label(range, "unknown \(what)"),
-      help: suggestion.map { "did you mean `\($0)`?" })
+      "there is no \(what) named `\(name)`", at: Label(range, "unknown \(what)"), help: help)
   }
+
+  /// Names PyTorch and Keras users reach for to make target tensors, and the number to write.
+  static let tensorFactories = ["ones": "1", "zeros": "0", "ones_like": "1", "zeros_like": "0"]
 }

@@ -230,7 +230,9 @@ extension Checker {
         .shapeMismatch,
         "`\(op.rawValue)` needs operands of the same shape (or a single number), but they are \(a.type.explained) and \(b.type.explained)",
         at: Label(b.range, "has shape \(b.type.description)"),
-        secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b)))
+        secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b),
+        notes: bindingNote(for: (a.type.shape + b.type.shape).map(\.expr)).map { [$0] } ?? [],
+        help: "only single numbers are broadcast; make the shapes equal (`reshape`, `squeeze`), or reduce with `mean`"))
     return nil
   }
 
@@ -386,10 +388,10 @@ extension Checker {
       let tooHigh = hi.map { openHi ? v >= $0 : v > $0 } ?? false
       if tooLow || tooHigh || v.isNaN {
         let range =
-          "\(lo.map { (openLo ? "(" : "[") + "\($0)" } ?? "(-∞"), \(hi.map { "\($0)" + (openHi ? ")" : "]") } ?? "∞)")"
+          "\(lo.map { (openLo ? "(" : "[") + formatNumber($0) } ?? "(-∞"), \(hi.map { formatNumber($0) + (openHi ? ")" : "]") } ?? "∞)")"
         report(
           Diagnostic(
-            .optionRange, "`\(spec.name)` of `\(callee)` must be in \(range), but it is \(v)",
+            .optionRange, "`\(spec.name)` of `\(callee)` must be in \(range), but it is \(formatNumber(v))",
             at: Label(e.range, "out of range"), notes: [spec.help]))
         return nil
       }

@@ -122,3 +122,9 @@ public struct ValueType: Hashable, Sendable, CustomStringConvertible {
     shape.map { $0.expr.evaluate(bindings) ?? $0.value }
   }
 }
+
+/// A number as a person writes it: `1` rather than `1.0`, `0.0002` rather than `2e-04`.
+public func formatNumber(_ v: Double) -> String {
+  if v.isFinite, v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
+  return String(v)
+}

@@ -468,13 +468,13 @@ import Testing
           """),
       [
         DiagnosticSpec(
-          .optionRange, "`slope` of `leaky_relu` must be in (0.0, 1.0), but it is 1.5", at: "1️⃣", label: "out of range",
+          .optionRange, "`slope` of `leaky_relu` must be in (0, 1), but it is 1.5", at: "1️⃣", label: "out of range",
           notes: ["the slope for negative inputs, in (0, 1)"]),
-        DiagnosticSpec(.optionRange, "`slope` of `leaky_relu` must be in (0.0, 1.0), but it is 1.0", at: "2️⃣"),
+        DiagnosticSpec(.optionRange, "`slope` of `leaky_relu` must be in (0, 1), but it is 1", at: "2️⃣"),
         DiagnosticSpec(
-          .optionRange, "`lr` of `adam` must be in (0.0, 1.0], but it is -0.001", at: "3️⃣",
+          .optionRange, "`lr` of `adam` must be in (0, 1], but it is -0.001", at: "3️⃣",
           notes: ["the learning rate, in (0, 1]"]),
-        DiagnosticSpec(.optionRange, "`beta2` of `adam` must be in [0.0, 1.0), but it is 1.0", at: "4️⃣"),
+        DiagnosticSpec(.optionRange, "`beta2` of `adam` must be in [0, 1), but it is 1", at: "4️⃣"),
       ])
   }
 
@@ -788,7 +788,7 @@ import Testing
           """),
       [
         DiagnosticSpec(.unknownLayer, "there is no layer or function named `dnese`", at: "1️⃣"),
-        DiagnosticSpec(.optionRange, "`slope` of `leaky_relu` must be in (0.0, 1.0), but it is 3.0", at: "2️⃣"),
+        DiagnosticSpec(.optionRange, "`slope` of `leaky_relu` must be in (0, 1), but it is 3", at: "2️⃣"),
         DiagnosticSpec(
           .argumentShape, "input `x` of `D` is [B, P] = [64, 64], but it is given [B, Z] = [64, 32]", at: "3️⃣"),
         DiagnosticSpec(.unknownOption, "`adam` has no option `bta1`", at: "4️⃣", help: "did you mean `beta1`?"),
