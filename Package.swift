@@ -19,6 +19,11 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
+    .systemLibrary(
+      name: "CZlib",
+      pkgConfig: "zlib",
+      providers: [.apt(["zlib1g-dev"])]
+    ),
     .target(name: "GancSource"),
     .target(name: "GancDiagnostics", dependencies: ["GancSource"]),
     .target(name: "GancSyntax", dependencies: ["GancSource", "GancDiagnostics"]),
@@ -28,7 +33,7 @@ let package = Package(
     .target(name: "GancAutodiff", dependencies: ["GancIR"]),
     .target(name: "GancPasses", dependencies: ["GancIR"]),
     .target(name: "GancRuntime", dependencies: ["GancIR", "COpenBLAS"], swiftSettings: numericSettings),
-    .target(name: "GancData", dependencies: ["GancRuntime"], swiftSettings: numericSettings),
+    .target(name: "GancData", dependencies: ["GancRuntime", "CZlib"], swiftSettings: numericSettings),
     .target(
       name: "GancDriver",
       dependencies: [
