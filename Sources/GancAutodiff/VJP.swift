@@ -74,21 +74,24 @@ enum VJP {
       }
       return [da, db]
 
-    case .concat:
+    case .concat(let axis):
+      let a = normalizedAxis(axis, rank: g.shape(of: y).count)!
       var start = 0
       var grads: [ValueID?] = []
       for (i, o) in x.enumerated() {
-        let width = g.shape(of: o).last!
-        grads.append(want(i) ? g.add(.slice(start: start, length: width), dy) : nil)
+        let width = g.shape(of: o)[a]
+        grads.append(want(i) ? g.add(.slice(axis: axis, start: start, length: width), dy) : nil)
         start += width
       }
       return grads
 
-    case .slice(let start, _):
-      return [g.add(.padSlice(start: start, total: g.shape(of: x[0]).last!), dy)]
+    case .slice(let axis, let start, _):
+      let a = normalizedAxis(axis, rank: g.shape(of: x[0]).count)!
+      return [g.add(.padSlice(axis: axis, start: start, total: g.shape(of: x[0])[a]), dy)]
 
-    case .padSlice(let start, _):
-      return [g.add(.slice(start: start, length: g.shape(of: x[0]).last!), dy)]
+    case .padSlice(let axis, let start, _):
+      let a = normalizedAxis(axis, rank: g.shape(of: x[0]).count)!
+      return [g.add(.slice(axis: axis, start: start, length: g.shape(of: x[0])[a]), dy)]
 
     case .reshape:
       return [g.add(.reshape, dy, shape: g.shape(of: x[0]))]

@@ -49,13 +49,13 @@ public enum Op: Hashable, Sendable {
   case scale(Float)
 
   // Layout.
-  /// Joins operands along the last axis.
-  case concat
-  /// `length` entries of the last axis from `start`.
-  case slice(start: Int, length: Int)
-  /// `dy` placed at `start` of a zero tensor whose last axis has `total` entries: the
+  /// Joins operands along `axis` (negative counts from the end, −1 is the last).
+  case concat(axis: Int)
+  /// `length` entries of `axis` from `start`.
+  case slice(axis: Int, start: Int, length: Int)
+  /// `dy` placed at `start` of a zero tensor whose `axis` has `total` entries: the
   /// gradient of `slice`.
-  case padSlice(start: Int, total: Int)
+  case padSlice(axis: Int, start: Int, total: Int)
   /// The same elements (row-major) in the result's declared shape; a view, not a copy.
   case reshape
   /// Class labels (integers stored as floats) to one-hot rows.
@@ -104,9 +104,9 @@ extension Op {
     case .unaryGrad(let f): "\(f.rawValue)_grad"
     case .binary(let f): f.rawValue
     case .scale(let c): "scale \(c)"
-    case .concat: "concat"
-    case .slice(let s, let l): "slice \(s)..<\(s + l)"
-    case .padSlice(let s, let t): "pad_slice \(s) of \(t)"
+    case .concat(let a): "concat" + (a == -1 ? "" : " axis \(a)")
+    case .slice(let a, let s, let l): "slice" + (a == -1 ? "" : " axis \(a)") + " \(s)..<\(s + l)"
+    case .padSlice(let a, let s, let t): "pad_slice" + (a == -1 ? "" : " axis \(a)") + " \(s) of \(t)"
     case .oneHot(let k): "one_hot \(k)"
     case .reshape: "reshape"
     case .sum: "sum"
@@ -184,19 +184,28 @@ extension Op {
       if a == b || count(b) == 1 && b.count <= a.count { return .success([a]) }
       if count(a) == 1 && a.count <= b.count { return .success([b]) }
       return fail("shapes \(a) and \(b) differ")
-    case .concat:
-      guard shapes.count >= 1,
-        shapes.allSatisfy({ $0.count == shapes[0].count && $0.dropLast() == shapes[0].dropLast() && !$0.isEmpty })
-      else { return fail("operands \(shapes) differ outside the last axis") }
-      return .success([Array(shapes[0].dropLast()) + [shapes.reduce(0) { $0 + $1.last! }]])
-    case .slice(let start, let length):
-      guard arity(1), let last = shapes[0].last, start >= 0, length > 0, start + length <= last else {
-        return fail("\(start)..<\(start + length) is outside \(shapes)")
-      }
-      return .success([Array(shapes[0].dropLast()) + [length]])
-    case .padSlice(let start, let total):
-      guard arity(1), let last = shapes[0].last, start >= 0, start + last <= total else { return fail("does not fit") }
-      return .success([Array(shapes[0].dropLast()) + [total]])
+    case .concat(let axis):
+      guard let a = normalizedAxis(axis, rank: shapes.first?.count ?? 0),
+        shapes.allSatisfy({
+          $0.count == shapes[0].count && $0[..<a] == shapes[0][..<a] && $0[(a + 1)...] == shapes[0][(a + 1)...]
+        })
+      else { return fail("operands \(shapes) differ outside axis \(axis)") }
+      var out = shapes[0]
+      out[a] = shapes.reduce(0) { $0 + $1[a] }
+      return .success([out])
+    case .slice(let axis, let start, let length):
+      guard arity(1), let a = normalizedAxis(axis, rank: shapes[0].count), start >= 0, length > 0,
+        start + length <= shapes[0][a]
+      else { return fail("\(start)..<\(start + length) of axis \(axis) is outside \(shapes)") }
+      var out = shapes[0]
+      out[a] = length
+      return .success([out])
+    case .padSlice(let axis, let start, let total):
+      guard arity(1), let a = normalizedAxis(axis, rank: shapes[0].count), start >= 0, start + shapes[0][a] <= total
+      else { return fail("does not fit") }
+      var out = shapes[0]
+      out[a] = total
+      return .success([out])
     case .reshape:
       guard arity(1), let d = declared, count(d) == count(shapes[0]) else {
         return fail("needs a declared shape of as many elements")
@@ -233,6 +242,20 @@ extension Op {
       return .success([[], shapes[0]])
     }
   }
+}
+
+/// `axis` as an index into a shape of `rank` axes (negative counts from the end), or nil
+/// when it is out of range.
+public func normalizedAxis(_ axis: Int, rank: Int) -> Int? {
+  let a = axis < 0 ? rank + axis : axis
+  return a >= 0 && a < rank ? a : nil
+}
+
+/// A shape seen as `[outer, axis, inner]` around one axis: the view the layout kernels use
+/// (a slice along any axis is a slice of rows of `axis · inner` values).
+public func split(_ shape: [Int], at axis: Int) -> (outer: Int, length: Int, inner: Int) {
+  let a = normalizedAxis(axis, rank: shape.count)!
+  return (shape[..<a].reduce(1, *), shape[a], shape[(a + 1)...].reduce(1, *))
 }
 
 /// An IR shape error: a bug in whatever built the graph, never the user's.

@@ -155,7 +155,7 @@ struct GraphLowerer {
     case .activation(let a):
       return graph.add(.activation(Self.activation(a)), lower(args[0]))
     case .concat:
-      return graph.emit(.concat, args.map { lower($0) })[0]
+      return graph.emit(.concat(axis: -1), args.map { lower($0) })[0]
     case .oneHot(let k):
       return graph.add(.oneHot(classes: k), lower(args[0]))
     case .detach:

@@ -43,7 +43,9 @@ let accumulationCases: [AccumulationCase] = [
   },
   AccumulationCase(name: "p sliced twice and concatenated") { b in
     let p = b.param("p", [3, 4])
-    let c = b.add(.concat, b.add(.slice(start: 1, length: 2), p), b.add(.slice(start: 0, length: 3), p))
+    let c = b.add(
+      .concat(axis: -1), b.add(.slice(axis: -1, start: 1, length: 2), p),
+      b.add(.slice(axis: -1, start: 0, length: 3), p))
     return b.add(.sum, b.add(.binary(.multiply), c, b.input("W", [3, 5])))
   },
 ]

@@ -133,8 +133,8 @@ func randomPlanGraph(seed: UInt64) -> (b: GraphBuilder, loss: ValueID, outputs: 
       if rng.bool() { m = b.add(.activation(.tanh), m) }
       r = b.add(.reshape, m, shape: [4, 6])
     case 6:
-      let c = b.add(.concat, v, pick(&rng))
-      r = b.add(.slice(start: rng.int(0..<7), length: 6), c)
+      let c = b.add(.concat(axis: -1), v, pick(&rng))
+      r = b.add(.slice(axis: -1, start: rng.int(0..<7), length: 6), c)
     case 7: r = b.add(.binary(.multiply), b.add(.broadcast, b.add(.mean, v), shape: [4, 6]), pick(&rng))
     case 8: r = b.add(.unary(rng.bool() ? .negate : .square), b.add(.activation(.tanh), v))
     default: r = b.add(.stopGradient, v)

@@ -136,16 +136,21 @@ let vjpCases: [VJPCase] = {
   cases.append(VJPCase("scale -0.75", .scale(-0.75), [S(3, 4)]))
   cases.append(VJPCase("scale chain", [S(3, 4)]) { g, x in g.add(.scale(-0.5), g.add(.scale(3), x[0])) })
 
-  cases.append(VJPCase("concat 2", .concat, [S(3, 2), S(3, 3)]))
-  cases.append(VJPCase("concat 3", .concat, [S(2, 1), S(2, 3), S(2, 2)]))
-  cases.append(VJPCase("concat rank 3", .concat, [S(2, 2, 1), S(2, 2, 2)]))
+  cases.append(VJPCase("concat 2", .concat(axis: -1), [S(3, 2), S(3, 3)]))
+  cases.append(VJPCase("concat 3", .concat(axis: -1), [S(2, 1), S(2, 3), S(2, 2)]))
+  cases.append(VJPCase("concat rank 3", .concat(axis: -1), [S(2, 2, 1), S(2, 2, 2)]))
+  cases.append(VJPCase("concat axis 1", .concat(axis: 1), [S(2, 1, 3), S(2, 2, 3)]))
+  cases.append(VJPCase("concat axis 0", .concat(axis: 0), [S(1, 3), S(2, 3)]))
 
-  cases.append(VJPCase("slice middle", .slice(start: 1, length: 2), [S(3, 5)]))
-  cases.append(VJPCase("slice whole", .slice(start: 0, length: 4), [S(2, 4)]))
-  cases.append(VJPCase("slice rank 3", .slice(start: 2, length: 1), [S(2, 2, 3)]))
+  cases.append(VJPCase("slice middle", .slice(axis: -1, start: 1, length: 2), [S(3, 5)]))
+  cases.append(VJPCase("slice whole", .slice(axis: -1, start: 0, length: 4), [S(2, 4)]))
+  cases.append(VJPCase("slice rank 3", .slice(axis: -1, start: 2, length: 1), [S(2, 2, 3)]))
+  cases.append(VJPCase("slice time axis", .slice(axis: 1, start: 1, length: 2), [S(2, 4, 3)]))
+  cases.append(VJPCase("slice batch axis", .slice(axis: 0, start: 0, length: 1), [S(3, 2)]))
 
-  cases.append(VJPCase("pad_slice", .padSlice(start: 1, total: 5), [S(3, 2)]))
-  cases.append(VJPCase("pad_slice end", .padSlice(start: 3, total: 5), [S(2, 2)]))
+  cases.append(VJPCase("pad_slice", .padSlice(axis: -1, start: 1, total: 5), [S(3, 2)]))
+  cases.append(VJPCase("pad_slice end", .padSlice(axis: -1, start: 3, total: 5), [S(2, 2)]))
+  cases.append(VJPCase("pad_slice time axis", .padSlice(axis: 1, start: 2, total: 5), [S(2, 3, 2)]))
 
   cases.append(VJPCase("reshape 2x6→3x4", .reshape, [S(2, 6)], shape: [3, 4]))
   cases.append(VJPCase("reshape rank 3→2", .reshape, [S(2, 3, 2)], shape: [6, 2]))
@@ -202,8 +207,8 @@ let vjpCases: [VJPCase] = {
     })
   cases.append(
     VJPCase("mean of squares over slices", [S(3, 4)]) { g, x in
-      let a = g.add(.slice(start: 0, length: 2), x[0])
-      let b = g.add(.slice(start: 2, length: 2), x[0])
+      let a = g.add(.slice(axis: -1, start: 0, length: 2), x[0])
+      let b = g.add(.slice(axis: -1, start: 2, length: 2), x[0])
       return g.add(.mean, g.add(.unary(.square), g.add(.binary(.subtract), a, b)))
     })
   cases.append(

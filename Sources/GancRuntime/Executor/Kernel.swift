@@ -93,19 +93,22 @@ enum Kernel {
         count: count(r[0]))
     case .scale(let c):
       return .scale(c, x: try ptr(o[0]), y: try ptr(r[0]), count: count(r[0]))
-    case .concat:
-      let (rows, _) = rowsCols(r[0])
+    case .concat(let axis):
+      // Along any axis: rows are the outer block, each operand contributes `axis · inner` columns.
+      let (outer, _, inner) = split(g.shape(of: r[0]), at: axis)
       var inputs: [(pointer: UnsafePointer<Float>, cols: Int)] = []
-      for v in o { inputs.append((UnsafePointer(try ptr(v)), g.shape(of: v).last!)) }
-      return .concat(rows: rows, inputs: inputs, out: try ptr(r[0]))
-    case .slice(let start, let length):
-      let (rows, cols) = rowsCols(o[0])
+      for v in o { inputs.append((UnsafePointer(try ptr(v)), split(g.shape(of: v), at: axis).length * inner)) }
+      return .concat(rows: outer, inputs: inputs, out: try ptr(r[0]))
+    case .slice(let axis, let start, let length):
+      let (outer, n, inner) = split(g.shape(of: o[0]), at: axis)
       return .slice(
-        rows: rows, sourceCols: cols, start: start, length: length, source: try ptr(o[0]), out: try ptr(r[0]))
-    case .padSlice(let start, let total):
-      let (rows, cols) = rowsCols(o[0])
+        rows: outer, sourceCols: n * inner, start: start * inner, length: length * inner, source: try ptr(o[0]),
+        out: try ptr(r[0]))
+    case .padSlice(let axis, let start, let total):
+      let (outer, n, inner) = split(g.shape(of: o[0]), at: axis)
       return .padSlice(
-        rows: rows, totalCols: total, start: start, length: cols, source: try ptr(o[0]), out: try ptr(r[0]))
+        rows: outer, totalCols: total * inner, start: start * inner, length: n * inner, source: try ptr(o[0]),
+        out: try ptr(r[0]))
     case .reshape:
       // A view when the plan gave both the same memory; a copy when the result is pinned elsewhere.
       let (x, y) = (try ptr(o[0]), try ptr(r[0]))

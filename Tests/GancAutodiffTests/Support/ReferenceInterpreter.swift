@@ -103,29 +103,41 @@ enum ReferenceInterpreter {
       case .scale(let c):
         out = [value(o[0]).map { Double(c) * $0 }]
 
-      case .concat:
-        let (rows, total) = matrix(r[0])
-        var y = [Double](repeating: 0, count: rows * total)
-        var start = 0
-        for x in o {
-          let cols = shape(x).last!
-          let xv = value(x)
-          for row in 0..<rows {
-            for c in 0..<cols { y[row * total + start + c] = xv[row * cols + c] }
+      case .concat(let axis):
+        // Plain index arithmetic per output element, independent of the runtime's row trick.
+        let outShape = shape(r[0])
+        let a = axis < 0 ? outShape.count + axis : axis
+        var y = [Double](repeating: 0, count: count(r[0]))
+        for i in y.indices {
+          var idx = unravel(i, outShape)
+          var k = 0
+          while idx[a] >= shape(o[k])[a] {
+            idx[a] -= shape(o[k])[a]
+            k += 1
           }
-          start += cols
+          y[i] = value(o[k])[ravel(idx, shape(o[k]))]
         }
         out = [y]
-      case .slice(let start, let length):
-        let (rows, cols) = matrix(o[0])
+      case .slice(let axis, let start, _):
+        let outShape = shape(r[0])
+        let a = axis < 0 ? outShape.count + axis : axis
         let x = value(o[0])
-        out = [(0..<(rows * length)).map { i in x[(i / length) * cols + start + i % length] }]
-      case .padSlice(let start, let total):
-        let (rows, cols) = matrix(o[0])
+        out = [
+          (0..<count(r[0])).map { i in
+            var idx = unravel(i, outShape)
+            idx[a] += start
+            return x[ravel(idx, shape(o[0]))]
+          }
+        ]
+      case .padSlice(let axis, let start, _):
+        let outShape = shape(r[0])
+        let a = axis < 0 ? outShape.count + axis : axis
         let x = value(o[0])
-        var y = [Double](repeating: 0, count: rows * total)
-        for row in 0..<rows {
-          for c in 0..<cols { y[row * total + start + c] = x[row * cols + c] }
+        var y = [Double](repeating: 0, count: count(r[0]))
+        for i in x.indices {
+          var idx = unravel(i, shape(o[0]))
+          idx[a] += start
+          y[ravel(idx, outShape)] = x[i]
         }
         out = [y]
       case .reshape:
@@ -277,4 +289,22 @@ enum ReferenceInterpreter {
       }
     }
   }
+}
+
+/// The multi-index of flat row-major position `i` in `shape`.
+func unravel(_ i: Int, _ shape: [Int]) -> [Int] {
+  var idx = [Int](repeating: 0, count: shape.count)
+  var rest = i
+  for k in stride(from: shape.count - 1, through: 0, by: -1) {
+    idx[k] = rest % shape[k]
+    rest /= shape[k]
+  }
+  return idx
+}
+
+/// The flat row-major position of multi-index `idx` in `shape`.
+func ravel(_ idx: [Int], _ shape: [Int]) -> Int {
+  var i = 0
+  for k in shape.indices { i = i * shape[k] + idx[k] }
+  return i
 }
