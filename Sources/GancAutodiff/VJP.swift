@@ -106,6 +106,16 @@ enum VJP {
     case .broadcast:
       return [unbroadcast(dy, to: x[0], in: &g)]
 
+    case .reduceAxis(let kind, let axis):
+      let shape = g.shape(of: x[0])
+      let a = normalizedAxis(axis, rank: shape.count)!
+      let spread = g.add(.broadcastAxis(axis: a, length: shape[a]), dy)
+      return [kind == .sum ? spread : g.add(.scale(1 / Float(shape[a])), spread)]
+
+    case .broadcastAxis(let axis, _):
+      let a = normalizedAxis(axis, rank: g.shape(of: y).count)!
+      return [g.add(.reduceAxis(.sum, axis: a), dy)]
+
     case .loss(let f):
       let (p, t) = (x[0], x[1])
       var dp: ValueID?

@@ -44,6 +44,8 @@ extension DiagnosticCode {
   public static let notScalar = Self("E0110", "a loss that is not a single number")
   public static let layoutMismatch = Self(
     "E0111", "a reshape, squeeze, concat or sample view whose sizes do not fit")
+  public static let sliceOutOfRange = Self("E0113", "a slice or index outside its axis")
+  public static let shiftedSliceMismatch = Self("E0114", "time-shifted slices compared with different lengths")
 
   // Names.
   public static let unknownName = Self("E0201", "a name that is not declared")
@@ -76,7 +78,8 @@ extension DiagnosticCode {
     invalidCharacter, unterminatedString, invalidNumber, unexpectedToken, unclosedDelimiter, unknownKeyword,
     duplicateDeclaration, missingDeclaration,
     layerInputWidth, shapeMismatch, wrongArgumentCount, netOutputMismatch, argumentShape, notAClassTensor,
-    classCountMismatch, rankMismatch, batchDimInParameter, notScalar, layoutMismatch,
+    classCountMismatch, rankMismatch, batchDimInParameter, notScalar, layoutMismatch, sliceOutOfRange,
+    shiftedSliceMismatch,
     unknownName, unknownLayer, wrongKindOfName, recursiveNet,
     lossDoesNotReach, notANetwork, noSteps,
     unknownOption, optionType, optionRange, missingOption, duplicateOption,

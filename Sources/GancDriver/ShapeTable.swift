@@ -65,6 +65,9 @@ enum ShapeTable {
     case .activation(.tanh): "tanh"
     case .activation(.sigmoid): "sigmoid"
     case .concat: "concat"
+    case .slice(let a, let start, let n): "slice axis \(a) \(start)..<\(start + n)"
+    case .math(let f): f.rawValue
+    case .reduce(let r, let a): a.map { "\(r.rawValue) axis \($0)" } ?? r.rawValue
     case .oneHot(let k): "one_hot(\(k))"
     case .reshape: "reshape"
     case .detach: "detach"

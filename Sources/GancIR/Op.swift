@@ -8,6 +8,11 @@ public enum BinaryFunction: String, Hashable, Sendable {
   case add, subtract = "sub", multiply = "mul", divide = "div"
 }
 
+/// How `reduceAxis` combines the entries of an axis.
+public enum ReduceKind: String, Hashable, Sendable {
+  case sum, mean
+}
+
 /// A loss: the mean over all elements of a per-element function of (prediction, target).
 public enum LossFunction: String, Hashable, Sendable {
   case bceLogits = "bce_logits", bce, mse, l1
@@ -64,6 +69,10 @@ public enum Op: Hashable, Sendable {
   // Reductions and broadcasts.
   case sum
   case mean
+  /// The sum (or mean) over one axis, which disappears: `[a, n, b] → [a, b]`.
+  case reduceAxis(ReduceKind, axis: Int)
+  /// `n` copies along a new axis at `axis`: `[a, b] → [a, n, b]` (the gradient of `reduceAxis`).
+  case broadcastAxis(axis: Int, length: Int)
   /// A scalar spread over the result's shape (the gradient of `sum`).
   case broadcast
 
@@ -112,6 +121,8 @@ extension Op {
     case .sum: "sum"
     case .mean: "mean"
     case .broadcast: "broadcast"
+    case .reduceAxis(let k, let a): "\(k.rawValue) axis \(a)"
+    case .broadcastAxis(let a, let n): "broadcast axis \(a) × \(n)"
     case .loss(let f): f.rawValue
     case .lossGrad(let f): "\(f.rawValue)_grad"
     case .stopGradient: "stop_gradient"
@@ -222,6 +233,20 @@ extension Op {
         return fail("needs a scalar and a declared shape")
       }
       return .success([d])
+    case .reduceAxis(_, let axis):
+      guard arity(1), let a = normalizedAxis(axis, rank: shapes[0].count) else {
+        return fail("no axis \(axis) in \(shapes)")
+      }
+      var out = shapes[0]
+      out.remove(at: a)
+      return .success([out])
+    case .broadcastAxis(let axis, let n):
+      guard arity(1), n > 0, let a = normalizedAxis(axis, rank: shapes[0].count + 1) else {
+        return fail("no axis \(axis) for \(shapes)")
+      }
+      var out = shapes[0]
+      out.insert(n, at: a)
+      return .success([out])
     case .loss:
       guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
       return .success([[]])

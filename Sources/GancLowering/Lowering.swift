@@ -154,8 +154,22 @@ struct GraphLowerer {
       return y
     case .activation(let a):
       return graph.add(.activation(Self.activation(a)), lower(args[0]))
-    case .concat:
-      return graph.emit(.concat(axis: -1), args.map { lower($0) })[0]
+    case .concat(let axis):
+      return graph.emit(.concat(axis: axis), args.map { lower($0) })[0]
+    case .slice(let axis, let start, let length):
+      return graph.add(.slice(axis: axis, start: start, length: length), lower(args[0]))
+    case .math(let f):
+      let u: UnaryFunction =
+        switch f {
+        case .abs: .abs
+        case .sqrt: .sqrt
+        case .exp: .exp
+        case .log: .log
+        case .square: .square
+        }
+      return graph.add(.unary(u), lower(args[0]))
+    case .reduce(let r, let axis):
+      return lowerReduction(r, axis: axis, lower(args[0]))
     case .oneHot(let k):
       return graph.add(.oneHot(classes: k), lower(args[0]))
     case .detach:
@@ -181,6 +195,28 @@ struct GraphLowerer {
         t = graph.shape(of: raw) == shape ? raw : graph.add(.broadcast, raw, shape: shape)
       }
       return graph.add(.loss(Self.loss(kind)), p, t)
+    }
+  }
+
+  /// Sums and means map to one op; the variance is the mean square deviation from the
+  /// mean, and the standard deviation its square root — composed of ops whose derivatives
+  /// are already known, so they need no rules of their own.
+  private mutating func lowerReduction(_ r: Reduction, axis: Int?, _ x: ValueID) -> ValueID {
+    func reduce(_ k: ReduceKind, _ v: ValueID) -> ValueID {
+      if let axis { return graph.add(.reduceAxis(k, axis: axis), v) }
+      return graph.add(k == .sum ? .sum : .mean, v)
+    }
+    switch r {
+    case .sum: return reduce(.sum, x)
+    case .mean: return reduce(.mean, x)
+    case .variance, .std:
+      let shape = graph.shape(of: x)
+      let m = reduce(.mean, x)
+      let spread =
+        axis.map { graph.add(.broadcastAxis(axis: $0, length: shape[$0]), m) } ?? graph.add(.broadcast, m, shape: shape)
+      let d = graph.add(.binary(.subtract), x, spread)
+      let v = reduce(.mean, graph.add(.unary(.square), d))
+      return r == .variance ? v : graph.add(.unary(.sqrt), v)
     }
   }
 

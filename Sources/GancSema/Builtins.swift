@@ -11,6 +11,14 @@ public enum OptionKind: Sendable, Hashable {
   case flag
   /// Every remaining positional argument, each a size: the shape of `reshape`.
   case sizes
+  /// An axis: its index (negative counts from the end) or the name of its dimension (`B`).
+  case axis
+}
+
+/// An axis as written: resolved against the operand's shape by the rule that uses it.
+public enum AxisReference: Sendable, Hashable {
+  case index(Int)
+  case named(String)
 }
 
 public enum OptionValue: Sendable, Hashable {
@@ -18,11 +26,13 @@ public enum OptionValue: Sendable, Hashable {
   case number(Double)
   case flag(Bool)
   case sizes([Dim])
+  case axis(AxisReference)
 
   public var size: Dim? { if case .size(let d) = self { d } else { nil } }
   public var number: Double? { if case .number(let v) = self { v } else { nil } }
   public var flag: Bool? { if case .flag(let b) = self { b } else { nil } }
   public var sizes: [Dim]? { if case .sizes(let d) = self { d } else { nil } }
+  public var axis: AxisReference? { if case .axis(let a) = self { a } else { nil } }
 }
 
 /// An option of a built-in: its name, kind, whether it must be given, and its meaning.
@@ -119,8 +129,10 @@ extension BuiltinSignature {
     activation("tanh", "the hyperbolic tangent, into (-1, 1)", .tanh),
     activation("sigmoid", "1 / (1 + e^-x), into (0, 1)", .sigmoid),
     BuiltinSignature(
-      name: "concat", category: .function, summary: "joins tensors along the last axis",
-      operands: .atLeast(2), options: [], rule: { c, s in c.concatRule(s) }),
+      name: "concat", category: .function, summary: "joins tensors along an axis (the last unless `axis` says which)",
+      operands: .atLeast(2),
+      options: [OptionSpec("axis", .axis, .optional, "the axis to join along: an index, or a dimension's name")],
+      rule: { c, s in c.concatRule(s) }),
     BuiltinSignature(
       name: "one_hot", category: .function, summary: "class labels to one-hot rows",
       operands: .exactly(1),
@@ -138,12 +150,15 @@ extension BuiltinSignature {
     BuiltinSignature(
       name: "detach", category: .function, summary: "the same value, through which no gradient flows",
       operands: .exactly(1), options: [], rule: { c, s in c.elementwiseRule(s, .detach, allowLabels: true) }),
-    BuiltinSignature(
-      name: "mean", category: .function, summary: "the mean of all elements", operands: .exactly(1), options: [],
-      rule: { c, s in c.reductionRule(s, .mean) }),
-    BuiltinSignature(
-      name: "sum", category: .function, summary: "the sum of all elements", operands: .exactly(1), options: [],
-      rule: { c, s in c.reductionRule(s, .sum) }),
+    reduction(.mean, "the mean of all elements, or over one axis"),
+    reduction(.sum, "the sum of all elements, or over one axis"),
+    reduction(.variance, "the variance (divided by n) of all elements, or over one axis"),
+    reduction(.std, "the standard deviation (square root of the variance), of all elements or over one axis"),
+    math(.abs, "|x|"),
+    math(.sqrt, "the square root (of positive values)"),
+    math(.exp, "e^x"),
+    math(.log, "the natural logarithm (of positive values)"),
+    math(.square, "x²"),
     loss(.bceLogits, "binary cross-entropy of logits against targets (mean)"),
     loss(.bce, "binary cross-entropy of probabilities against targets (mean)"),
     loss(.mse, "mean squared error"),
@@ -154,6 +169,22 @@ extension BuiltinSignature {
     BuiltinSignature(
       name: name, category: .activation, summary: summary, operands: .exactly(1), options: [],
       rule: { c, s in c.elementwiseRule(s, .activation(kind)) })
+  }
+
+  private static func reduction(_ r: Reduction, _ summary: String) -> BuiltinSignature {
+    BuiltinSignature(
+      name: r.rawValue, category: .function, summary: summary, operands: .exactly(1),
+      options: [
+        OptionSpec("axis", .axis, .optional, "the axis to reduce: an index, or a dimension's name"),
+        OptionSpec("over", .axis, .optional, "the same as `axis`: `mean(x, over: B)` reads as the batch mean"),
+      ],
+      rule: { c, s in c.reductionRule(s, r) })
+  }
+
+  private static func math(_ f: MathFunction, _ summary: String) -> BuiltinSignature {
+    BuiltinSignature(
+      name: f.rawValue, category: .function, summary: summary, operands: .exactly(1), options: [],
+      rule: { c, s in c.elementwiseRule(s, .math(f)) })
   }
 
   private static func loss(_ kind: LossKind, _ summary: String) -> BuiltinSignature {
@@ -280,10 +311,62 @@ extension Checker {
       .operation(.reshape, [x]), type, s.range, origin: Label(s.calleeRange, "`squeeze` gives \(type.explained)"))
   }
 
-  mutating func reductionRule(_ s: CallSite, _ op: Operation) -> TypedExpr? {
+  /// `mean(x)` is a scalar; `mean(x, over: B)` drops the axis named `B`.
+  mutating func reductionRule(_ s: CallSite, _ r: Reduction) -> TypedExpr? {
     let x = s.operands[0]
     guard requireReal(x, in: s) else { return nil }
-    return TypedExpr(.operation(op, [x]), .scalar, s.range)
+    if s.option("axis") != nil, s.option("over") != nil {
+      report(
+        Diagnostic(
+          .duplicateOption, "`axis` and `over` say the same thing; give one", at: Label(s.optionRanges["over"]!),
+          secondary: [Label(s.optionRanges["axis"]!, "also given here")]))
+      return nil
+    }
+    guard let ref = (s.option("axis") ?? s.option("over"))?.axis else {
+      switch r {
+      case .mean: return TypedExpr(.operation(.mean, [x]), .scalar, s.range)
+      case .sum: return TypedExpr(.operation(.sum, [x]), .scalar, s.range)
+      default: return TypedExpr(.operation(.reduce(r, axis: nil), [x]), .scalar, s.range)
+      }
+    }
+    let optionRange = s.optionRanges["axis"] ?? s.optionRanges["over"] ?? s.calleeRange
+    guard let axis = resolveAxis(ref, of: x, at: optionRange, in: s.name) else { return nil }
+    var shape = x.type.shape
+    shape.remove(at: axis)
+    let type = ValueType(shape)
+    return TypedExpr(
+      .operation(.reduce(r, axis: axis), [x]), type, s.range,
+      origin: Label(s.calleeRange, "`\(s.name)` over axis \(axis) gives \(type.explained)"))
+  }
+
+  /// The index of the axis `ref` names in `x`'s shape, or nil after reporting.
+  mutating func resolveAxis(
+    _ ref: AxisReference, of x: TypedExpr, at range: SourceRange, in callee: String, extra: Int = 0
+  )
+    -> Int?
+  {
+    let rank = x.type.rank + extra
+    switch ref {
+    case .index(let i):
+      let a = i < 0 ? rank + i : i
+      guard a >= 0, a < rank else {
+        report(
+          Diagnostic(
+            .optionRange, "`\(callee)` has no axis \(i): \(x.type.description) has \(x.type.rank) axes",
+            at: Label(range, "no axis \(i)"), secondary: originLabels(x),
+            help: "axes count from 0 (the batch); negative ones from the end"))
+        return nil
+      }
+      return a
+    case .named(let n):
+      if let a = x.type.shape.firstIndex(where: { $0.expr == .named(n) }) { return a }
+      report(
+        Diagnostic(
+          .optionRange, "`\(callee)` over `\(n)`: no axis of \(x.type.description) is `\(n)`",
+          at: Label(range, "not an axis here"), secondary: originLabels(x),
+          help: "name a dimension that appears in the shape, or give the axis's index"))
+      return nil
+    }
   }
 
   /// `concat(a, b, ...)`: equal shapes but for the last axis, whose sizes add.
@@ -303,33 +386,41 @@ extension Checker {
       report(Diagnostic(.rankMismatch, "`concat` cannot join scalars", at: Label(first.range, "a scalar")))
       return nil
     }
+    var axis = first.type.rank - 1
+    if let ref = s.option("axis")?.axis {
+      guard let a = resolveAxis(ref, of: first, at: s.optionRanges["axis"] ?? s.calleeRange, in: "concat") else {
+        return nil
+      }
+      axis = a
+    }
+    let along = axis == first.type.rank - 1 ? "the last axis" : "axis \(axis)"
     for x in s.operands.dropFirst() {
-      let a = first.type.shape.dropLast()
-      let b = x.type.shape.dropLast()
-      if x.type.rank != first.type.rank || Array(a) != Array(b) {
+      let others = { (t: ValueType) in t.shape.enumerated().filter { $0.offset != axis }.map(\.element) }
+      if x.type.rank != first.type.rank || others(x.type) != others(first.type) {
         report(
           Diagnostic(
             .layoutMismatch,
-            "`concat` joins along the last axis, so the other dimensions must match, but \(first.type.explained) and \(x.type.explained) differ",
+            "`concat` joins along \(along), so the other dimensions must match, but \(first.type.explained) and \(x.type.explained) differ",
             at: Label(x.range, "has shape \(x.type.description)"),
             secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first)
               + originLabels(x),
             notes: bindingNote(for: (first.type.shape + x.type.shape).map(\.expr)).map { [$0] } ?? [],
-            help: "all operands need the same shape except for the last dimension"))
+            help: "all operands need the same shape except along \(along)"))
         return nil
       }
     }
-    var last = s.operands[0].type.shape.last!
+    var joined = first.type.shape[axis]
     for x in s.operands.dropFirst() {
-      let d = x.type.shape.last!
-      let (sum, overflow) = last.value.addingReportingOverflow(d.value)
-      last = Dim(.add(last.expr, d.expr), value: overflow ? Int.max : sum)
+      let d = x.type.shape[axis]
+      let (sum, overflow) = joined.value.addingReportingOverflow(d.value)
+      joined = Dim(.add(joined.expr, d.expr), value: overflow ? Int.max : sum)
     }
     var shape = first.type.shape
-    shape[shape.count - 1] = last
+    shape[axis] = joined
     let type = ValueType(shape)
     return TypedExpr(
-      .operation(.concat, s.operands), type, s.range, origin: Label(s.range, "`concat` gives \(type.explained)"))
+      .operation(.concat(axis: axis), s.operands), type, s.range,
+      origin: Label(s.range, "`concat` gives \(type.explained)"))
   }
 
   /// `one_hot(y)`: labels `[...] class(K)` to `[..., K]`.
@@ -371,6 +462,10 @@ extension Checker {
       return nil
     }
     if !b.type.isScalar && b.type.shape != a.type.shape {
+      if let d = shiftedSliceDiagnostic(a, b, comparing: "`\(kind.rawValue)`") {
+        report(d)
+        return nil
+      }
       var help = "make both operands the same shape"
       if a.type.rank == b.type.rank + 1, a.type.shape.last?.value == 1 {
         help = "the prediction has a trailing dimension of 1 that the target lacks; give both the same shape"
@@ -400,5 +495,30 @@ extension Checker {
         at: Label(x.range, "class labels"), secondary: originLabels(x),
         help: "turn labels into numbers with `one_hot(\(file.text(in: x.range)))`"))
     return false
+  }
+
+  /// When two operands differ only along an axis that one of them slices — `H[:, 1:, :]`
+  /// against `H_hat[:, :-2, :]` — the problem is the shift, and the message says so.
+  func shiftedSliceDiagnostic(_ a: TypedExpr, _ b: TypedExpr, comparing what: String) -> Diagnostic? {
+    guard a.type.rank == b.type.rank else { return nil }
+    let differing = (0..<a.type.rank).filter { a.type.shape[$0] != b.type.shape[$0] }
+    guard differing.count == 1, let axis = differing.first else { return nil }
+    func slicesAxis(_ e: TypedExpr) -> Bool {
+      var cur = e
+      while case .operation(let op, let xs) = cur.kind {
+        if case .slice(let sa, _, _) = op, sa == axis { return true }
+        guard case .slice = op, let x = xs.first else { return false }
+        cur = x
+      }
+      return false
+    }
+    guard slicesAxis(a) || slicesAxis(b) else { return nil }
+    let (da, db) = (a.type.shape[axis], b.type.shape[axis])
+    return Diagnostic(
+      .shiftedSliceMismatch,
+      "\(what) compares slices of different lengths along axis \(axis): \(describe(da)) and \(describe(db))",
+      at: Label(b.range, "\(describe(db)) long"), secondary: [Label(a.range, "\(describe(da)) long")],
+      notes: bindingNote(for: [da.expr, db.expr]).map { [$0] } ?? [],
+      help: "shift both by the same number of steps, e.g. `h[:, 1:, :]` against `h_hat[:, :-1, :]`")
   }
 }

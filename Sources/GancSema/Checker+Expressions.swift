@@ -18,6 +18,15 @@ extension Checker {
       return nil
     case .identifier(let n):
       return resolveValue(n, at: e.range)
+    case .subscript(let base, let items):
+      return checkSubscript(base, items, range: e.range)
+    case .list(let xs):
+      xs.forEach { markUsed($0) }
+      report(
+        Diagnostic(
+          .wrongKindOfName, "a list is not a tensor", at: Label(e.range, "a list"),
+          help: "lists name columns or fields of a data set; join tensors with `concat(a, b)`"))
+      return nil
     case .call(let callee, let arguments):
       if netDecls[callee.name] != nil {
         return checkNetCall(callee, arguments, range: e.range, calleeRange: e.stageRange ?? callee.range)
@@ -90,6 +99,18 @@ extension Checker {
     case .binary(_, let a, let b), .range(let a, let b, _):
       markUsed(a)
       markUsed(b)
+    case .subscript(let base, let items):
+      markUsed(base)
+      for item in items {
+        switch item.kind {
+        case .index(let x): markUsed(x)
+        case .range(let a, let b):
+          if let a { markUsed(a) }
+          if let b { markUsed(b) }
+        }
+      }
+    case .list(let xs):
+      xs.forEach { markUsed($0) }
     case .integer, .float, .string, .missing:
       break
     }
@@ -224,6 +245,10 @@ extension Checker {
     if a.type.isScalar || b.type.isScalar || a.type.shape == b.type.shape {
       let wide = a.type.isScalar ? b : a
       return TypedExpr(.operation(operation, [a, b]), wide.type, range, origin: wide.origin)
+    }
+    if let d = shiftedSliceDiagnostic(a, b, comparing: "`\(op.rawValue)`") {
+      report(d)
+      return nil
     }
     report(
       Diagnostic(
@@ -398,6 +423,21 @@ extension Checker {
       return .number(v)
     case .sizes:
       return evaluateSizes([e])
+    case .axis:
+      switch e.kind {
+      case .integer(let v): return .axis(.index(v))
+      case .unary(.negate, let x):
+        if case .integer(let v) = x.kind { return .axis(.index(-v)) }
+      case .identifier(let n) where dimensionValues[n] != nil:
+        used.insert(n)
+        return .axis(.named(n))
+      default: break
+      }
+      report(
+        Diagnostic(
+          .optionType, "`\(spec.name)` of `\(callee)` is an axis: an index such as `1`, or a dimension such as `B`",
+          at: Label(e.range, "not an axis")))
+      return nil
     case .flag:
       if case .identifier(let n) = e.kind, n == "true" || n == "false" { return .flag(n == "true") }
       report(Diagnostic(.optionType, "`\(spec.name)` of `\(callee)` is `true` or `false`", at: Label(e.range)))
@@ -490,5 +530,98 @@ extension Checker {
     return TypedExpr(
       .call(net: name, arguments: typed), sig.output, range,
       origin: Label(sig.outputRange, "`\(name)` returns \(sig.output.description)"))
+  }
+
+  // MARK: - Subscripts
+
+  /// `x[:, 1:, :]`: each item narrows one leading axis (`a:b`, negative bounds from the end)
+  /// or picks one position and drops the axis (`a`). Out-of-range bounds are an error, not
+  /// clamped as in Python, since a silently shorter slice is how shifted sequences misalign.
+  private mutating func checkSubscript(_ base: Expr, _ items: [SliceItem], range: SourceRange) -> TypedExpr? {
+    guard let x = checkExpr(base) else {
+      markUsed(Expr(.subscript(base: base, items: items), range))
+      return nil
+    }
+    guard items.count <= x.type.rank else {
+      report(
+        Diagnostic(
+          .sliceOutOfRange,
+          "`\(file.text(in: base.range))` has \(x.type.rank) axes, but the subscript has \(items.count)",
+          at: Label(items[x.type.rank].range, "one axis too many"), secondary: originLabels(x)))
+      return nil
+    }
+    var result = x
+    var shape = x.type.shape
+    var dropped: [Int] = []
+    for (axis, item) in items.enumerated() {
+      let n = shape[axis]
+      func bound(_ e: Expr?, default d: Int) -> Int? {
+        guard let e else { return d }
+        guard let v = evaluateSignedInteger(e) else { return nil }
+        return v < 0 ? n.value + v : v
+      }
+      switch item.kind {
+      case .range(let lo, let hi):
+        guard let start = bound(lo, default: 0), let end = bound(hi, default: n.value) else { return nil }
+        guard start >= 0, end <= n.value, start < end else {
+          report(
+            Diagnostic(
+              .sliceOutOfRange,
+              "`\(file.text(in: item.range))` selects \(start)..<\(end) of an axis of size \(describe(n)), which is \(start < 0 || end > n.value || start >= n.value ? "out of range" : "empty")",
+              at: Label(item.range, "axis \(axis) has \(n.value) entries"), secondary: originLabels(x),
+              notes: bindingNote(for: [n.expr]).map { [$0] } ?? [],
+              help: "bounds run from 0 to \(n.value) (negative ones count from the end)"))
+          return nil
+        }
+        if start == 0 && end == n.value { continue }
+        let length = end - start
+        // Keep the size symbolic where it can be: `1:` of T is `T - 1`.
+        var expr = DimExpr.constant(length)
+        if hi == nil, !n.expr.isConstant {
+          expr = .subtract(n.expr, .constant(start))
+        } else if lo == nil || start == 0, let h = hi, let v = evaluateSignedInteger(h), v < 0, !n.expr.isConstant {
+          expr = .subtract(n.expr, .constant(-v))
+        }
+        shape[axis] = Dim(expr, value: length)
+        let type = ValueType(shape, classes: x.type.classes)
+        result = TypedExpr(
+          .operation(.slice(axis: axis, start: start, length: length), [result]), type, range,
+          origin: Label(range, "`\(file.text(in: range))` is \(type.explained)"))
+      case .index(let e):
+        guard let v = evaluateSignedInteger(e) else { return nil }
+        let i = v < 0 ? n.value + v : v
+        guard i >= 0, i < n.value else {
+          report(
+            Diagnostic(
+              .sliceOutOfRange, "index \(v) is outside an axis of size \(describe(n))",
+              at: Label(item.range, "axis \(axis) has \(n.value) entries"), secondary: originLabels(x),
+              notes: bindingNote(for: [n.expr]).map { [$0] } ?? []))
+          return nil
+        }
+        shape[axis] = .constant(1)
+        result = TypedExpr(
+          .operation(.slice(axis: axis, start: i, length: 1), [result]), ValueType(shape, classes: x.type.classes),
+          range)
+        dropped.append(axis)
+      }
+    }
+    if !dropped.isEmpty {
+      for a in dropped.reversed() { shape.remove(at: a) }
+      let type = ValueType(shape, classes: x.type.classes)
+      result = TypedExpr(
+        .operation(.reshape, [result]), type, range,
+        origin: Label(range, "`\(file.text(in: range))` is \(type.explained)"))
+    }
+    return result
+  }
+
+  /// An integer, possibly negative, possibly written with dims (`T - 1`).
+  private mutating func evaluateSignedInteger(_ e: Expr) -> Int? {
+    if case .unary(.negate, let x) = e.kind { return evaluateSignedInteger(x).map { -$0 } }
+    if case .float = e.kind {
+      report(Diagnostic(.optionType, "a slice bound is a whole number", at: Label(e.range, "not a whole number")))
+      return nil
+    }
+    return evaluateDim(e)?.value
   }
 }

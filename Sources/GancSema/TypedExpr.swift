@@ -9,6 +9,20 @@ public enum ActivationKind: Hashable, Sendable {
   case sigmoid
 }
 
+/// A statistic over an axis.
+public enum Reduction: String, Hashable, Sendable {
+  case sum, mean
+  /// The population variance (divided by n), as `tf.nn.moments` computes it.
+  case variance
+  /// The square root of `variance`.
+  case std
+}
+
+/// An elementwise function with no parameters.
+public enum MathFunction: String, Hashable, Sendable, CaseIterable {
+  case abs, sqrt, exp, log, square
+}
+
 /// A loss function; each returns the mean over all elements.
 public enum LossKind: String, Hashable, Sendable {
   /// Binary cross-entropy on logits (the numerically stable form).
@@ -25,8 +39,8 @@ public enum Operation: Hashable, Sendable {
   /// (`G.dense_0` owns `G.dense_0.weight` of shape `[inFeatures, units]` and `.bias`).
   case dense(instance: String, inFeatures: Int, units: Int, bias: Bool)
   case activation(ActivationKind)
-  /// Concatenation along the last axis.
-  case concat
+  /// Concatenation along an axis.
+  case concat(axis: Int)
   /// Class labels `[..]` to one-hot rows `[.., classes]`.
   case oneHot(classes: Int)
   /// The same elements in the result's shape.
@@ -37,6 +51,11 @@ public enum Operation: Hashable, Sendable {
   case add, subtract, multiply, divide
   /// The mean or sum of all elements: a scalar.
   case mean, sum
+  /// A statistic over one axis, which disappears, or over all elements (`axis` nil).
+  case reduce(Reduction, axis: Int?)
+  /// `length` entries of `axis` from `start`: `x[:, 1:, :]`.
+  case slice(axis: Int, start: Int, length: Int)
+  case math(MathFunction)
   case loss(LossKind)
 }
 

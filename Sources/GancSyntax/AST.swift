@@ -185,6 +185,10 @@ public struct Expr: Sendable {
     case binary(BinaryOperator, Expr, Expr)
     /// `a..<b` or `a...b`.
     case range(lower: Expr, upper: Expr, closed: Bool)
+    /// `x[:, 1:, :]`: one item per leading axis.
+    case `subscript`(base: Expr, items: [SliceItem])
+    /// `[a, b, c]`: a list of values (names of columns, say).
+    case list([Expr])
     /// Something the parser expected but did not find (already reported).
     case missing
   }
@@ -199,6 +203,19 @@ public struct Expr: Sendable {
     self.range = range
     self.stageRange = stageRange
   }
+}
+
+/// One axis of a subscript.
+public struct SliceItem: Sendable {
+  public enum Kind: Sendable {
+    /// `a:b`, either bound optional; negative bounds count from the end.
+    case range(lower: Expr?, upper: Expr?)
+    /// `a`: one position, and the axis is dropped.
+    case index(Expr)
+  }
+
+  public var kind: Kind
+  public var range: SourceRange
 }
 
 /// `label: value` or just `value`.

@@ -575,7 +575,16 @@ public struct Parser {
   /// primary { "." name [ "(" args ")" ] }
   private mutating func parsePostfix() -> Expr {
     var base = parsePrimary()
-    while current.isPunct(.dot), !current.leadingNewline {
+    while (current.isPunct(.dot) || current.isPunct(.leftBracket)), !current.leadingNewline {
+      if let open = consume(.leftBracket) {
+        var items: [SliceItem] = []
+        if !current.isPunct(.rightBracket) {
+          items = parseCommaList(closing: .rightBracket, opener: open) { $0.parseSliceItem() }
+        }
+        closeDelimiter(.rightBracket, opener: open)
+        base = Expr(.subscript(base: base, items: items), range(from: base.range.start))
+        continue
+      }
       advance()
       let name = expectIdentifier("a member name after `.`")
       var arguments: [Argument]?
@@ -590,6 +599,19 @@ public struct Parser {
       base = Expr(.member(base: base, name: name, arguments: arguments), range(from: base.range.start))
     }
     return base
+  }
+
+  /// One axis of a subscript: `:`, `a:`, `:b`, `a:b`, or an index `a`.
+  private mutating func parseSliceItem() -> SliceItem {
+    let start = current.range.start
+    var lower: Expr?
+    if !current.isPunct(.colon) { lower = parseAdditive() }
+    guard consume(.colon) != nil else {
+      return SliceItem(kind: .index(lower ?? Expr(.missing, SourceRange(at: start))), range: range(from: start))
+    }
+    var upper: Expr?
+    if !current.isPunct(.comma), !current.isPunct(.rightBracket) { upper = parseAdditive() }
+    return SliceItem(kind: .range(lower: lower, upper: upper), range: range(from: start))
   }
 
   /// A single value (a literal, a name, a call, or a negated or parenthesised one) that must
@@ -646,6 +668,14 @@ public struct Parser {
       let inner = parseExpression()
       closeDelimiter(.rightParen, opener: open)
       return Expr(inner.kind, range(from: open.range.start), stageRange: inner.stageRange)
+    case .punct(.leftBracket):
+      let open = advance()
+      var items: [Expr] = []
+      if !current.isPunct(.rightBracket) {
+        items = parseCommaList(closing: .rightBracket, opener: open) { $0.parseExpression() }
+      }
+      closeDelimiter(.rightBracket, opener: open)
+      return Expr(.list(items), range(from: open.range.start))
     default:
       expected("an expression")
       return Expr(.missing, SourceRange(at: t.range.start))

@@ -169,6 +169,12 @@ let vjpCases: [VJPCase] = {
   cases.append(VJPCase("broadcast [] → [3, 4]", .broadcast, [scalar], shape: [3, 4]))
   cases.append(VJPCase("broadcast [1] → [2, 3]", .broadcast, [S(1)], shape: [2, 3]))
   cases.append(VJPCase("broadcast [1, 1] → [2, 2]", .broadcast, [S(1, 1)], shape: [2, 2]))
+  cases.append(VJPCase("sum over axis 0", .reduceAxis(.sum, axis: 0), [S(3, 2, 2)]))
+  cases.append(VJPCase("mean over axis 1", .reduceAxis(.mean, axis: 1), [S(2, 4, 3)]))
+  cases.append(VJPCase("mean over the last axis", .reduceAxis(.mean, axis: -1), [S(3, 5)]))
+  cases.append(VJPCase("broadcast along axis 0", .broadcastAxis(axis: 0, length: 3), [S(2, 2)]))
+  cases.append(VJPCase("broadcast along axis 1", .broadcastAxis(axis: 1, length: 4), [S(2, 3)]))
+  cases.append(VJPCase("broadcast along a new last axis", .broadcastAxis(axis: 2, length: 2), [S(2, 3)]))
 
   // Losses, differentiated with respect to the prediction and the target.
   cases.append(VJPCase("loss bce_logits", .loss(.bceLogits), [S(4, 2), S(4, 2, domain: .probability)]))

@@ -112,4 +112,34 @@ import Testing
     let X = mem.buffer([1] + [Float](repeating: 1e-8, count: n - 1))
     #expect(isClose(Kernels.sum(X.c, count: n), 1 + 1e-8 * Double(n - 1), rtol: u32))
   }
+
+  /// Sums over the middle of `[outer, length, inner]`, and its adjoint, against plain loops.
+  /// The sum adds `length` floats per element in order: relative error ≤ length·ε ≈ 1e-6
+  /// for these sizes; the broadcast copies, so it must be exact.
+  @Test(arguments: [(1, 1, 1), (3, 4, 5), (2, 17, 1), (1, 64, 130), (64, 3, 1)])
+  func sumAndBroadcastAlongAnAxis(_ dims: (Int, Int, Int)) {
+    let (outer, length, inner) = dims
+    let mem = Arena()
+    defer { mem.release() }
+    var rng = SplitMix64(seed: seed(outer, length, inner, 32))
+    let x = rng.signedArray(outer * length * inner, 0.1...3)
+    let X = mem.buffer(x), O = mem.buffer(count: outer * inner)
+    Kernels.sumAxis(outer: outer, length: length, inner: inner, x: X.c, out: O.p)
+    for o in 0..<outer {
+      for i in 0..<inner {
+        var want = 0.0
+        for k in 0..<length { want += Double(x[(o * length + k) * inner + i]) }
+        let got = Double(O.array[o * inner + i])
+        #expect(abs(got - want) <= 1e-5 * max(1, abs(want)), "sum at \(o), \(i): \(got) vs \(want)")
+      }
+    }
+    let y = rng.signedArray(outer * inner, 0.1...3)
+    let Y = mem.buffer(y), B = mem.buffer(count: outer * length * inner)
+    Kernels.broadcastAxis(outer: outer, length: length, inner: inner, x: Y.c, out: B.p)
+    var want: [Float] = []
+    for o in 0..<outer {
+      for _ in 0..<length { want += y[(o * inner)..<(o * inner + inner)] }
+    }
+    expectIdentical(B.array, want, "broadcast")
+  }
 }

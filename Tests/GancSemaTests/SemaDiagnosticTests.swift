@@ -105,7 +105,40 @@ import Testing
         DiagnosticSpec(
           .layoutMismatch,
           "`concat` joins along the last axis, so the other dimensions must match, but [B, P] = [64, 64] and [B / 2, 128] = [32, 128] differ",
-          label: "has shape [B / 2, 128]", help: "all operands need the same shape except for the last dimension")
+          label: "has shape [B / 2, 128]", help: "all operands need the same shape except along the last axis")
+      ], warnings: false)
+  }
+
+  @Test func sliceOutOfRange() {
+    assertCheck(
+      Fixture.model(extra: "let v = x[:, 1️⃣70:]\nlet w = x[:, 2️⃣-65]\nlet u = x[:, :, 3️⃣0]"),
+      [
+        DiagnosticSpec(
+          .sliceOutOfRange, "`70:` selects 70..<64 of an axis of size P = 64, which is out of range", at: "1️⃣",
+          label: "axis 1 has 64 entries", notes: ["P = 64 (declared at line 5)"]),
+        DiagnosticSpec(.sliceOutOfRange, "index -65 is outside an axis of size P = 64", at: "2️⃣"),
+        DiagnosticSpec(.sliceOutOfRange, "`x` has 2 axes, but the subscript has 3", at: "3️⃣"),
+      ], warnings: false)
+  }
+
+  @Test func timeShiftedSlicesOfDifferentLengths() {
+    assertCheck(
+      Fixture.model(extra: "loss s = mse(2️⃣x[:, 1:], 1️⃣G(z, yf)[:, :-2])"),
+      [
+        DiagnosticSpec(
+          .shiftedSliceMismatch,
+          "`mse` compares slices of different lengths along axis 1: P - 1 = 63 and P - 2 = 62", at: "1️⃣",
+          label: "P - 2 = 62 long", secondary: [("2️⃣", "P - 1 = 63 long")], notes: ["P = 64 (declared at line 5)"],
+          help: "shift both by the same number of steps, e.g. `h[:, 1:, :]` against `h_hat[:, :-1, :]`")
+      ], warnings: false)
+  }
+
+  @Test func reductionOverAnAxisTheOperandDoesNotHave() {
+    assertCheck(
+      Fixture.model(extra: "let v = mean(x, 1️⃣over: Z)\nlet w = sum(x, 2️⃣axis: 2)"),
+      [
+        DiagnosticSpec(.optionRange, "`mean` over `Z`: no axis of [B, P] is `Z`", at: "1️⃣"),
+        DiagnosticSpec(.optionRange, "`sum` has no axis 2: [B, P] has 2 axes", at: "2️⃣"),
       ], warnings: false)
   }
 

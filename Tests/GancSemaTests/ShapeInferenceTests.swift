@@ -52,6 +52,23 @@ import Testing
     .init("reshape(x, shape: B * P)", "[B * P]"),
     .init("x |> dense(1) |> squeeze", "[B]"),
     .init("reshape(x, B, 1, P) |> squeeze(axis: 1)", "[B, P]"),
+    // slices keep symbolic sizes where they can; an index drops its axis
+    .init("x[:, 1:]", "[B, P - 1]"),
+    .init("x[:, :-2]", "[B, P - 2]"),
+    .init("x[:, 8:16]", "[B, 8]"),
+    .init("x[:, :]", "[B, P]"),
+    .init("reshape(x, B, 8, 8)[:, 1:, :]", "[B, 7, 8]"),
+    .init("reshape(x, B, 8, 8)[:, 0, :]", "[B, 8]"),
+    .init("reshape(x, B, 8, 8)[:, -1]", "[B, 8]"),
+    // reductions over an axis, by index or by the dimension's name
+    .init("mean(reshape(x, B, 8, 8), axis: 1)", "[B, 8]"),
+    .init("sum(x, axis: -1) |> reshape(B, 1)", "[B, 1]"),
+    .init("std(reshape(x, B, 8, 8), axis: 2)", "[B, 8]"),
+    // elementwise math keeps the shape
+    .init("sqrt(abs(x) + 1e-6)", "[B, P]"),
+    .init("exp(log(square(x) + 1))", "[B, P]"),
+    // concat along another axis
+    .init("concat(reshape(x, B, 8, 8), reshape(x, B, 8, 8), axis: 1) |> reshape(B, 2 * P)", "[B, 2 * P]"),
     // arithmetic with scalars and equal shapes
     .init("x * 2 + 1", "[B, P]"),
     .init("2 * x", "[B, P]"),
@@ -103,6 +120,11 @@ import Testing
     .init("concat(x, G(z, yf))", "[B, P + P]"),
     .init("fake", "[B, P]"),
     .init("reshape(fake, B / 2, 2 * P)", "[B / 2, 2 * P]"),
+    // batch statistics (TimeGAN's moment losses)
+    .init("mean(x, over: B)", "[P]"),
+    .init("std(G(z, yf), over: B)", "[P]"),
+    .init("mean(abs(sqrt(variance(G(z, yf), over: B) + 1e-6) - sqrt(variance(x, over: B) + 1e-6)))", "[]"),
+    .init("mse(x[:, 1:], G(z, yf)[:, :-1])", "[]"),
   ]
 
   @Test(arguments: topLevel)

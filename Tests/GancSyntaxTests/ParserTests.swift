@@ -184,6 +184,18 @@ import Testing
     .init(source: "d.rows", tree: "(. d rows)"),
     .init(source: "1_000 + 0.5", tree: "(+ 1000 0.5)"),
     .init(source: #""a\"b\n""#, tree: "\"a\"b\n\""),
+    // Subscripts: one item per axis; `a:b` with either bound left out, or an index.
+    .init(source: "h[:, 1:, :]", tree: "([] h : 1: :)"),
+    .init(source: "h_hat[:, :-1]", tree: "([] h_hat : :(- 1))"),
+    .init(source: "x[0, 2:T - 1]", tree: "([] x 0 2:(- T 1))"),
+    .init(source: "G(z)[:, 0]", tree: "([] G(z) : 0)"),
+    .init(source: "x[:, 1:] |> f", tree: "f(([] x : 1:))"),
+    .init(source: "-x[1:]", tree: "(- ([] x 1:))"),
+    .init(source: "x[]", tree: "([] x )"),
+    // Lists.
+    .init(source: #"["alto", "tenor"]"#, tree: #"["alto", "tenor"]"#),
+    .init(source: "[]", tree: "[]"),
+    .init(source: "f(columns: [a, b,])", tree: "f(columns: [a, b])"),
     // Line breaks: inside arguments after a comma, and before `|>` or an operator.
     .init(source: "f(a,\n  b)", tree: "f(a, b)"),
     .init(source: "x\n  |> f\n  |> g(2)", tree: "g(f(x), 2)"),

@@ -47,6 +47,15 @@ func sexpr(_ e: Expr) -> String {
   case .unary(let op, let x): return "(\(op.rawValue) \(sexpr(x)))"
   case .binary(let op, let a, let b): return "(\(op.rawValue) \(sexpr(a)) \(sexpr(b)))"
   case .range(let a, let b, let closed): return "(\(closed ? "..." : "..<") \(sexpr(a)) \(sexpr(b)))"
+  case .subscript(let base, let items):
+    let parts = items.map { item -> String in
+      switch item.kind {
+      case .index(let x): return sexpr(x)
+      case .range(let a, let b): return (a.map(sexpr) ?? "") + ":" + (b.map(sexpr) ?? "")
+      }
+    }
+    return "([] \(sexpr(base)) \(parts.joined(separator: " ")))"
+  case .list(let xs): return "[" + xs.map(sexpr).joined(separator: ", ") + "]"
   case .missing: return "<missing>"
   }
 }

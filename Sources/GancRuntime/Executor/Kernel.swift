@@ -23,6 +23,8 @@ enum Kernel {
   case sum(x: P, count: Int, out: P)
   case mean(x: P, count: Int, out: P)
   case broadcast(x: P, out: P, count: Int)
+  case reduceAxis(ReduceKind, outer: Int, length: Int, inner: Int, x: P, out: P)
+  case broadcastAxis(outer: Int, length: Int, inner: Int, x: P, out: P)
   case loss(LossFunction, p: P, t: P, count: Int, out: P)
   case lossGrad(LossFunction, p: P, t: P, count: Int, dx: P)
   case lossWithGrad(LossFunction, p: P, t: P, count: Int, out: P, dx: P)
@@ -119,6 +121,12 @@ enum Kernel {
       return .sum(x: try ptr(o[0]), count: count(o[0]), out: try ptr(r[0]))
     case .mean:
       return .mean(x: try ptr(o[0]), count: count(o[0]), out: try ptr(r[0]))
+    case .reduceAxis(let kind, let axis):
+      let (outer, n, inner) = split(g.shape(of: o[0]), at: axis)
+      return .reduceAxis(kind, outer: outer, length: n, inner: inner, x: try ptr(o[0]), out: try ptr(r[0]))
+    case .broadcastAxis(let axis, _):
+      let (outer, n, inner) = split(g.shape(of: r[0]), at: axis)
+      return .broadcastAxis(outer: outer, length: n, inner: inner, x: try ptr(o[0]), out: try ptr(r[0]))
     case .broadcast:
       return .broadcast(x: try ptr(o[0]), out: try ptr(r[0]), count: count(r[0]))
     case .loss(let f):
@@ -190,6 +198,11 @@ enum Kernel {
       out.pointee = Kernels.sum(x, count: count)
     case .mean(let x, let count, let out):
       out.pointee = Kernels.mean(x, count: count)
+    case .reduceAxis(let kind, let outer, let n, let inner, let x, let out):
+      Kernels.sumAxis(outer: outer, length: n, inner: inner, x: x, out: out)
+      if kind == .mean { Kernels.scale(out, by: 1 / Float(n), out, count: outer * inner) }
+    case .broadcastAxis(let outer, let n, let inner, let x, let out):
+      Kernels.broadcastAxis(outer: outer, length: n, inner: inner, x: x, out: out)
     case .broadcast(let x, let out, let count):
       Kernels.fill(out, count: count, value: x.pointee)
     case .loss(let f, let p, let t, let count, let out):

@@ -160,6 +160,28 @@ enum ReferenceInterpreter {
         out = [[x.reduce(0, +) / Double(x.count)]]
       case .broadcast:
         out = [Array(repeating: value(o[0])[0], count: count(r[0]))]
+      case .reduceAxis(let kind, let axis):
+        let inShape = shape(o[0])
+        let a = axis < 0 ? inShape.count + axis : axis
+        let x = value(o[0])
+        var y = [Double](repeating: 0, count: count(r[0]))
+        for i in x.indices {
+          var idx = unravel(i, inShape)
+          idx.remove(at: a)
+          y[ravel(idx, shape(r[0]))] += x[i]
+        }
+        out = [kind == .sum ? y : y.map { $0 / Double(inShape[a]) }]
+      case .broadcastAxis(let axis, _):
+        let outShape = shape(r[0])
+        let a = axis < 0 ? outShape.count + axis : axis
+        let x = value(o[0])
+        out = [
+          (0..<count(r[0])).map { i in
+            var idx = unravel(i, outShape)
+            idx.remove(at: a)
+            return x[ravel(idx, shape(o[0]))]
+          }
+        ]
 
       case .loss(let f):
         out = [[lossValue(f, value(o[0]), value(o[1]))]]
