@@ -146,7 +146,7 @@ enum VJP {
     case .stopGradient, .oneHot, .input, .parameter, .constant:
       return x.map { _ in nil }
 
-    case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad:
+    case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad, .accuracy:
       throw AutodiffError(message: "no derivative is defined for \(inst.op.mnemonic) (a backward or fused op)")
     }
   }

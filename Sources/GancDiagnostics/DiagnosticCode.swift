@@ -46,6 +46,7 @@ extension DiagnosticCode {
     "E0111", "a reshape, squeeze, concat or sample view whose sizes do not fit")
   public static let sliceOutOfRange = Self("E0113", "a slice or index outside its axis")
   public static let shiftedSliceMismatch = Self("E0114", "time-shifted slices compared with different lengths")
+  public static let notDifferentiable = Self("E0115", "a measurement with no gradient used where training needs one")
 
   // Names.
   public static let unknownName = Self("E0201", "a name that is not declared")
@@ -79,7 +80,7 @@ extension DiagnosticCode {
     duplicateDeclaration, missingDeclaration,
     layerInputWidth, shapeMismatch, wrongArgumentCount, netOutputMismatch, argumentShape, notAClassTensor,
     classCountMismatch, rankMismatch, batchDimInParameter, notScalar, layoutMismatch, sliceOutOfRange,
-    shiftedSliceMismatch,
+    shiftedSliceMismatch, notDifferentiable,
     unknownName, unknownLayer, wrongKindOfName, recursiveNet,
     lossDoesNotReach, notANetwork, noSteps,
     unknownOption, optionType, optionRange, missingOption, duplicateOption,

@@ -79,6 +79,7 @@ enum ShapeTable {
     case .mean: "mean"
     case .sum: "sum"
     case .loss(let k): k.rawValue
+    case .accuracy: "accuracy"
     }
   }
 

@@ -61,10 +61,14 @@ public struct TrainingStep: Sendable {
   public var graph: Graph
   public var repeatCount: Int
   public var optimizer: AdamConfig
+  /// The optimizer whose state this step uses: shared by the steps with the same name.
+  public var optimizerName: String
+  /// The update is applied only when the loss satisfies this.
+  public var condition: UpdateCondition?
 
   public init(
     name: String, lossName: String, networks: [String], parameters: [String], graph: Graph, repeatCount: Int,
-    optimizer: AdamConfig
+    optimizer: AdamConfig, optimizerName: String? = nil, condition: UpdateCondition? = nil
   ) {
     self.name = name
     self.lossName = lossName
@@ -73,6 +77,8 @@ public struct TrainingStep: Sendable {
     self.graph = graph
     self.repeatCount = repeatCount
     self.optimizer = optimizer
+    self.optimizerName = optimizerName ?? "step " + name
+    self.condition = condition
   }
 
   /// The loss value's output name in `graph`.
@@ -81,21 +87,72 @@ public struct TrainingStep: Sendable {
   public static func gradientOutput(_ parameter: String) -> String { "grad \(parameter)" }
 }
 
+/// `loss > threshold` (or another comparison): when a step's update is applied.
+public struct UpdateCondition: Hashable, Sendable, CustomStringConvertible {
+  public enum Comparison: String, Hashable, Sendable {
+    case less = "<", greater = ">", lessEqual = "<=", greaterEqual = ">="
+  }
+
+  public var comparison: Comparison
+  public var threshold: Float
+
+  public init(comparison: Comparison, threshold: Float) {
+    self.comparison = comparison
+    self.threshold = threshold
+  }
+
+  public func holds(for loss: Float) -> Bool {
+    switch comparison {
+    case .less: loss < threshold
+    case .greater: loss > threshold
+    case .lessEqual: loss <= threshold
+    case .greaterEqual: loss >= threshold
+    }
+  }
+
+  public var description: String { "loss \(comparison.rawValue) \(threshold)" }
+}
+
+/// A stretch of training: `iterations` iterations of the steps listed (indices into
+/// `Module.steps`), in order.
+public struct Phase: Sendable {
+  public var name: String
+  /// Nil until the data size is known when the phase is given in epochs.
+  public var iterations: Int?
+  public var epochs: Int?
+  public var steps: [Int]
+
+  public init(name: String, iterations: Int?, epochs: Int?, steps: [Int]) {
+    self.name = name
+    self.iterations = iterations
+    self.epochs = epochs
+    self.steps = steps
+  }
+}
+
 /// A whole model in IR: its parameters, feeds, training steps and sampling graph.
 public struct Module: Sendable {
   public var name: String
   public var parameters: [ParameterDecl]
   public var feeds: [FeedDecl]
   public var steps: [TrainingStep]
+  public var phases: [Phase]
   /// Computes the output named `sample` from feeds and parameters, with no gradients.
   public var sample: Graph?
+  /// Computes one output per metric after each iteration's steps, with no gradients.
+  public var metrics: Graph?
 
-  public init(name: String, parameters: [ParameterDecl], feeds: [FeedDecl], steps: [TrainingStep], sample: Graph?) {
+  public init(
+    name: String, parameters: [ParameterDecl], feeds: [FeedDecl], steps: [TrainingStep], phases: [Phase]? = nil,
+    sample: Graph?, metrics: Graph? = nil
+  ) {
     self.name = name
     self.parameters = parameters
     self.feeds = feeds
     self.steps = steps
+    self.phases = phases ?? [Phase(name: "train", iterations: nil, epochs: nil, steps: Array(steps.indices))]
     self.sample = sample
+    self.metrics = metrics
   }
 
   public static let sampleOutput = "sample"

@@ -83,6 +83,9 @@ public enum Op: Hashable, Sendable {
   case loss(LossFunction)
   /// `(prediction, target) → d loss / d prediction`.
   case lossGrad(LossFunction)
+  /// `(logits, targets) → scalar`: the share of logits on the side of 0 their target (0 or
+  /// 1) is on. A measurement: it has no derivative.
+  case accuracy
 
   /// The identity whose gradient is zero (`detach`); removed after differentiation.
   case stopGradient
@@ -125,6 +128,7 @@ extension Op {
     case .broadcastAxis(let a, let n): "broadcast axis \(a) × \(n)"
     case .loss(let f): f.rawValue
     case .lossGrad(let f): "\(f.rawValue)_grad"
+    case .accuracy: "accuracy"
     case .stopGradient: "stop_gradient"
     case .dense(let a): "dense[\(a)]"
     case .activationGradSumRows(let a): "\(a)_grad+sum_rows"
@@ -248,6 +252,9 @@ extension Op {
       out.insert(n, at: a)
       return .success([out])
     case .loss:
+      guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
+      return .success([[]])
+    case .accuracy:
       guard arity(2), shapes[0] == shapes[1] else { return fail("operands \(shapes) differ") }
       return .success([[]])
     case .lossGrad:

@@ -21,6 +21,8 @@ public enum Printer {
     let o = step.optimizer
     var s = "step \(step.name): minimize \(step.lossName) wrt \(step.networks.joined(separator: ", "))"
     if step.repeatCount > 1 { s += " repeat \(step.repeatCount)" }
+    if let c = step.condition { s += " when \(c)" }
+    if !step.optimizerName.hasPrefix("step ") { s += " using \(step.optimizerName)" }
     s += "\n  # \(step.graph.instructions.count) instructions, \(step.parameters.count) trained parameters\n"
     s += print(step.graph)
     for p in step.parameters {
@@ -37,8 +39,15 @@ public enum Printer {
     for f in m.feeds {
       s += "feed \"\(f.name)\": \(format(f.shape))\n"
     }
+    for phase in m.phases where m.phases.count > 1 || phase.name != "train" {
+      let length = phase.iterations.map { "\($0) iterations" } ?? phase.epochs.map { "\($0) epochs" } ?? ""
+      s += "phase \(phase.name): \(length), steps \(phase.steps.map { m.steps[$0].name }.joined(separator: ", "))\n"
+    }
     for step in m.steps {
       s += "\n" + print(step)
+    }
+    if let g = m.metrics {
+      s += "\nmetrics:\n" + print(g)
     }
     if let g = m.sample {
       s += "\nsample:\n" + print(g)

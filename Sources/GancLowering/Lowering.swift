@@ -16,21 +16,33 @@ public enum Lowering {
       + model.noises.map { FeedDecl(name: $0.name, shape: $0.type.shape.map(\.value)) }
 
     var steps: [TrainingStep] = []
-    for step in model.schedule.steps {
-      guard let loss = model.loss(named: step.loss) else { continue }
-      var l = GraphLowerer(model: model)
-      let v = l.lower(loss.value)
-      l.graph.outputs.append((TrainingStep.lossOutput, v))
-      let trained = Set(step.nets)
-      let o = step.optimizer
-      steps.append(
-        TrainingStep(
-          name: step.name, lossName: step.loss, networks: step.nets,
-          parameters: parameters.filter { trained.contains($0.owner) }.map(\.name), graph: l.graph,
-          repeatCount: step.repeatCount,
-          optimizer: AdamConfig(
-            learningRate: Float(o.learningRate), beta1: Float(o.beta1), beta2: Float(o.beta2), epsilon: Float(o.epsilon)
-          )))
+    var phases: [Phase] = []
+    for phase in model.schedule.phases {
+      var indices: [Int] = []
+      for step in phase.steps {
+        guard let loss = model.loss(named: step.loss) else { continue }
+        var l = GraphLowerer(model: model)
+        let v = l.lower(loss.value)
+        l.graph.outputs.append((TrainingStep.lossOutput, v))
+        let trained = Set(step.nets)
+        let o = step.optimizer
+        indices.append(steps.count)
+        steps.append(
+          TrainingStep(
+            name: step.name, lossName: step.loss, networks: step.nets,
+            parameters: parameters.filter { trained.contains($0.owner) }.map(\.name), graph: l.graph,
+            repeatCount: step.repeatCount,
+            optimizer: AdamConfig(
+              learningRate: Float(o.learningRate), beta1: Float(o.beta1), beta2: Float(o.beta2),
+              epsilon: Float(o.epsilon)),
+            optimizerName: step.sharedOptimizer,
+            condition: step.condition.map {
+              UpdateCondition(
+                comparison: UpdateCondition.Comparison(rawValue: $0.comparison.rawValue)!,
+                threshold: Float($0.threshold))
+            }))
+      }
+      phases.append(Phase(name: phase.name, iterations: phase.iterations, epochs: phase.epochs, steps: indices))
     }
     var sample: Graph?
     if let s = model.schedule.sample {
@@ -39,7 +51,17 @@ public enum Lowering {
       l.graph.outputs.append((Module.sampleOutput, v))
       sample = l.graph
     }
-    return Module(name: model.name, parameters: parameters, feeds: feeds, steps: steps, sample: sample)
+    var metrics: Graph?
+    if !model.metrics.isEmpty {
+      var l = GraphLowerer(model: model)
+      for m in model.metrics {
+        l.graph.outputs.append((m.name, l.lower(m.value)))
+      }
+      metrics = l.graph
+    }
+    return Module(
+      name: model.name, parameters: parameters, feeds: feeds, steps: steps, phases: phases, sample: sample,
+      metrics: metrics)
   }
 
   /// Lowers one expression (for tools and tests): the graph computes output `value`.
@@ -184,6 +206,11 @@ struct GraphLowerer {
       return graph.add(.mean, lower(args[0]))
     case .sum:
       return graph.add(.sum, lower(args[0]))
+    case .accuracy:
+      let p = lower(args[0])
+      let shape = graph.shape(of: p)
+      let t = constantValue(args[1]).map { constant($0, shape: shape) } ?? lower(args[1])
+      return graph.add(.accuracy, p, graph.shape(of: t) == shape ? t : graph.add(.broadcast, t, shape: shape))
     case .loss(let kind):
       let p = lower(args[0])
       let shape = graph.shape(of: p)

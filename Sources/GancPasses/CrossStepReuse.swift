@@ -15,21 +15,43 @@ public enum CrossStepReuse {
 
   public static func run(_ module: Module) -> Module {
     var m = module
+    var newFeeds: [FeedDecl] = []
+    var producerOutputs: [Int: [(String, ValueID)]] = [:]
+    // Only steps of one phase run in one iteration, so only they can share.
+    for phase in m.phases {
+      reuse(within: phase.steps, &m, &newFeeds, &producerOutputs)
+    }
+    // Keep only the carries a later step still reads after its dead code was removed.
+    var read = Set<String>()
+    for step in m.steps {
+      for inst in step.graph.instructions {
+        if case .input(let n) = inst.op, n.hasPrefix(feedPrefix) { read.insert(n) }
+      }
+    }
+    for (i, outputs) in producerOutputs {
+      m.steps[i].graph.outputs += outputs.filter { read.contains($0.0) }
+    }
+    m.feeds += newFeeds.filter { read.contains($0.name) }
+    return m
+  }
+
+  private static func reuse(
+    within order: [Int], _ m: inout Module, _ newFeeds: inout [FeedDecl],
+    _ producerOutputs: inout [Int: [(String, ValueID)]]
+  ) {
     var keys = KeyTable()
     // For each earlier step: its values by key, and the parameters each depends on.
     var available: [Int: (step: Int, value: ValueID)] = [:]
     var carried: [Int: String] = [:]  // key -> feed name
-    var newFeeds: [FeedDecl] = []
-    var producerOutputs: [Int: [(String, ValueID)]] = [:]
 
-    for j in m.steps.indices {
+    for (position, j) in order.enumerated() {
       let g = m.steps[j].graph
       let ids = keys.keys(of: g)
       // Parameters updated between step i's run and step j's (each repetition of j too,
       // when j repeats, since its second run sees its own first update).
       func updated(since i: Int) -> Set<String> {
         var s = Set<String>()
-        for k in i..<j { s.formUnion(m.steps[k].parameters) }
+        for k in order[order.firstIndex(of: i)!..<position] { s.formUnion(m.steps[k].parameters) }
         if m.steps[j].repeatCount > 1 { s.formUnion(m.steps[j].parameters) }
         return s
       }
@@ -67,18 +89,6 @@ public enum CrossStepReuse {
         }
       }
     }
-    // Keep only the carries a later step still reads after its dead code was removed.
-    var read = Set<String>()
-    for step in m.steps {
-      for inst in step.graph.instructions {
-        if case .input(let n) = inst.op, n.hasPrefix(feedPrefix) { read.insert(n) }
-      }
-    }
-    for (i, outputs) in producerOutputs {
-      m.steps[i].graph.outputs += outputs.filter { read.contains($0.0) }
-    }
-    m.feeds += newFeeds.filter { read.contains($0.name) }
-    return m
   }
 }
 

@@ -89,7 +89,7 @@ public struct BuiltinSignature: Sendable {
   }
 
   public enum Category: String, Sendable {
-    case layer, activation, function, loss
+    case layer, activation, function, loss, metric
   }
 
   public var name: String
@@ -159,6 +159,10 @@ extension BuiltinSignature {
     math(.exp, "e^x"),
     math(.log, "the natural logarithm (of positive values)"),
     math(.square, "x²"),
+    BuiltinSignature(
+      name: "accuracy", category: .metric,
+      summary: "the share of logits on the right side of 0 for targets 0 or 1 (in `metric` lines only)",
+      operands: .exactly(2), options: [], rule: { c, s in c.accuracyRule(s) }),
     loss(.bceLogits, "binary cross-entropy of logits against targets (mean)"),
     loss(.bce, "binary cross-entropy of probabilities against targets (mean)"),
     loss(.mse, "mean squared error"),
@@ -520,5 +524,30 @@ extension Checker {
       at: Label(b.range, "\(describe(db)) long"), secondary: [Label(a.range, "\(describe(da)) long")],
       notes: bindingNote(for: [da.expr, db.expr]).map { [$0] } ?? [],
       help: "shift both by the same number of steps, e.g. `h[:, 1:, :]` against `h_hat[:, :-1, :]`")
+  }
+
+  /// `accuracy(logits, target)`: not differentiable, so only a `metric` may use it.
+  mutating func accuracyRule(_ s: CallSite) -> TypedExpr? {
+    guard inMetric else {
+      report(
+        Diagnostic(
+          .notDifferentiable, "`accuracy` has no gradient, so it can only be measured, not trained",
+          at: Label(s.calleeRange, "used outside a metric"),
+          help: "declare it as a metric: `metric acc = accuracy(...)`; it is logged beside the losses"))
+      return nil
+    }
+    let a = s.operands[0]
+    let b = s.operands[1]
+    guard requireReal(a, in: s), requireReal(b, in: s) else { return nil }
+    guard b.type.isScalar || b.type.shape == a.type.shape else {
+      report(
+        Diagnostic(
+          .shapeMismatch,
+          "`accuracy` compares \(a.type.explained) with \(b.type.explained); the shapes must be equal (or the target a single number)",
+          at: Label(b.range, "has shape \(b.type.description)"),
+          secondary: [Label(a.range, "has shape \(a.type.description)")]))
+      return nil
+    }
+    return TypedExpr(.operation(.accuracy, [a, b]), .scalar, s.range)
   }
 }

@@ -186,6 +186,12 @@ extension Checker {
       return nil
     case .dimension:
       return nil  // declared but its value failed to check; already reported
+    case .metric:
+      report(
+        Diagnostic(
+          .wrongKindOfName, "`\(n)` is a metric: it is logged, not used in computations", at: Label(range),
+          secondary: [Label(s.range, "declared here")], help: "use the expression it measures instead"))
+      return nil
     }
   }
 

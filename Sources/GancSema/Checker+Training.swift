@@ -31,69 +31,49 @@ extension Checker {
           help: "add `train { steps 1000  step d: minimize d_loss wrt D ... }`"))
       return nil
     }
+    let keyword = SourceRange(start: train.range.start, end: train.range.start + 5)
     var ok = true
     var seen: [String: SourceRange] = [:]
-    var iterations: Int?
-    var epochs: Int?
     var seed: UInt64 = 0
     var optimizer = OptimizerSpec()
+    var named: [String: (spec: OptimizerSpec, range: SourceRange)] = [:]
     var logInterval = 100
     var checkpointInterval: Int?
-    var stepDecls: [StepDecl] = []
     var sampleDecl: SampleDecl?
+    var phaseDecls: [PhaseDecl] = []
+    var topLevel: [TrainItem] = []
 
-    func positive(_ c: inout Checker, _ e: Expr, _ what: String, allowZero: Bool = false) -> Int? {
-      // `-3` is a negated literal: a whole number, just not a positive one.
-      if case .unary(.negate, let inner) = e.kind, case .integer(let v) = inner.kind, v != 0 {
-        c.report(
-          Diagnostic(
-            .optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not -\(v)", at: Label(e.range))
-        )
-        return nil
-      }
-      var e = e
-      if case .unary(.negate, let inner) = e.kind, case .integer(0) = inner.kind { e = inner }
-      guard case .integer(let v) = e.kind else {
-        if case .missing = e.kind { return nil }
-        c.report(Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number")))
-        return nil
-      }
-      guard v > 0 || (allowZero && v == 0) else {
-        c.report(
-          Diagnostic(
-            .optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not \(v)", at: Label(e.range)))
-        return nil
-      }
-      return v
-    }
-
+    // Settings of the whole block first: the default and named optimizers apply to every step.
     for item in train.items {
       switch item {
-      case .setting(let name, let value), .every(let name, let value):
-        if let prior = seen[name.name] {
-          report(
-            Diagnostic(
-              .duplicateOption, "`\(name.name)` is set twice", at: Label(name.range, "set again"),
-              secondary: [Label(prior, "first set here")]))
+      case .setting(let name, let value) where ["seed", "optimizer"].contains(name.name),
+        .every(let name, let value):
+        guard firstTime(name, &seen) else {
           ok = false
           continue
         }
-        seen[name.name] = name.range
         switch name.name {
-        case "steps": iterations = positive(&self, value, "steps"); ok = ok && iterations != nil
-        case "epochs": epochs = positive(&self, value, "epochs"); ok = ok && epochs != nil
         case "seed":
-          if let s = positive(&self, value, "seed", allowZero: true) { seed = UInt64(s) } else { ok = false }
-        case "log": if let v = positive(&self, value, "log every") { logInterval = v } else { ok = false }
-        case "checkpoint":
-          checkpointInterval = positive(&self, value, "checkpoint every"); ok = ok && checkpointInterval != nil
+          if let v = positiveInteger(value, "seed", allowZero: true) { seed = UInt64(v) } else { ok = false }
         case "optimizer":
           if let o = checkOptimizer(value) { optimizer = o } else { ok = false }
+        case "log": if let v = positiveInteger(value, "log every") { logInterval = v } else { ok = false }
         default:
-          break  // the parser admits only the names above
+          checkpointInterval = positiveInteger(value, "checkpoint every")
+          ok = ok && checkpointInterval != nil
         }
-      case .step(let s):
-        stepDecls.append(s)
+      case .namedOptimizer(let name, let value):
+        if let prior = named[name.name] {
+          report(
+            Diagnostic(
+              .duplicateDeclaration, "two optimizers are named `\(name.name)`", at: Label(name.range),
+              secondary: [Label(prior.range, "first one")]))
+          ok = false
+        } else if let o = checkOptimizer(value) {
+          named[name.name] = (o, name.range)
+        } else {
+          ok = false
+        }
       case .sample(let s):
         if let prior = sampleDecl {
           report(
@@ -103,6 +83,141 @@ extension Checker {
           ok = false
         }
         sampleDecl = s
+      case .phase(let p):
+        phaseDecls.append(p)
+      case .setting, .step:
+        topLevel.append(item)
+      }
+    }
+
+    var phases: [PhaseSpec] = []
+    var stepNames: [String: SourceRange] = [:]
+    var context = StepContext(losses: losses, optimizer: optimizer, named: named.mapValues(\.spec))
+    if phaseDecls.isEmpty {
+      if let p = checkPhase(
+        name: "train", items: topLevel, keyword: keyword, where: "the training block", &context, &stepNames)
+      {
+        phases.append(p)
+      } else {
+        ok = false
+      }
+    } else {
+      for item in topLevel {
+        let (name, range): (String, SourceRange) =
+          switch item {
+          case .step(let s): ("step", s.range)
+          case .setting(let n, let v): (n.name, n.range.union(v.range))
+          default: ("", item.range)
+          }
+        report(
+          Diagnostic(
+            .unexpectedToken, "with phases, `\(name)` belongs inside a phase", at: Label(range),
+            secondary: [Label(phaseDecls[0].name.range, "the first phase")],
+            help: "move it into the phase it is part of"))
+        ok = false
+      }
+      var phaseNames: [String: SourceRange] = [:]
+      for p in phaseDecls {
+        if let prior = phaseNames[p.name.name] {
+          report(
+            Diagnostic(
+              .duplicateDeclaration, "two phases are named `\(p.name.name)`", at: Label(p.name.range),
+              secondary: [Label(prior, "first one")]))
+          ok = false
+        }
+        phaseNames[p.name.name] = p.name.range
+        let nested = p.items.filter {
+          switch $0 {
+          case .setting(let n, _): return !["steps", "epochs"].contains(n.name)
+          case .step: return false
+          default: return true
+          }
+        }
+        for item in nested {
+          report(
+            Diagnostic(
+              .unexpectedToken,
+              "a phase holds its length (`steps` or `epochs`) and its steps; this belongs to the whole block",
+              at: Label(item.range), secondary: [Label(p.name.range, "in phase `\(p.name.name)`")],
+              help: "move it out of the phase, into the training block"))
+          ok = false
+        }
+        let items = p.items.filter { item in !nested.contains { $0.range == item.range } }
+        if let spec = checkPhase(
+          name: p.name.name, items: items, keyword: p.name.range, where: "phase `\(p.name.name)`", &context, &stepNames)
+        {
+          phases.append(spec)
+        } else {
+          ok = false
+        }
+      }
+    }
+    ok = ok && context.ok
+    for (name, o) in named where !context.usedOptimizers.contains(name) {
+      report(
+        Diagnostic(
+          .unusedDeclaration, "optimizer `\(name)` is never used", at: Label(o.range, "never used"),
+          help: "use it in a step with `using \(name)`, or remove it"))
+    }
+
+    var sample: SampleSpec?
+    if let s = sampleDecl {
+      sample = checkSample(s)
+      ok = ok && sample != nil
+    }
+    guard ok else { return nil }
+    return Schedule(
+      seed: seed, phases: phases, optimizers: named.mapValues(\.spec), logInterval: logInterval,
+      checkpointInterval: checkpointInterval, sample: sample)
+  }
+
+  /// What steps are checked against: the losses, the default and named optimizers.
+  struct StepContext {
+    var losses: [LossSpec]
+    var optimizer: OptimizerSpec
+    var named: [String: OptimizerSpec]
+    var usedOptimizers: Set<String> = []
+    var ok = true
+  }
+
+  /// One phase (or the whole block without phases): its length and its steps.
+  private mutating func checkPhase(
+    name: String, items: [TrainItem], keyword: SourceRange, where place: String, _ context: inout StepContext,
+    _ stepNames: inout [String: SourceRange]
+  ) -> PhaseSpec? {
+    var ok = true
+    var seen: [String: SourceRange] = [:]
+    var iterations: Int?
+    var epochs: Int?
+    var steps: [StepSpec] = []
+    var stepCount = 0
+    for item in items {
+      switch item {
+      case .setting(let n, let value):
+        guard firstTime(n, &seen) else {
+          ok = false
+          continue
+        }
+        if n.name == "steps" {
+          iterations = positiveInteger(value, "steps")
+          ok = ok && iterations != nil
+        } else if n.name == "epochs" {
+          epochs = positiveInteger(value, "epochs")
+          ok = ok && epochs != nil
+        }
+      case .step(let s):
+        stepCount += 1
+        if let prior = stepNames[s.name.name] {
+          report(
+            Diagnostic(
+              .duplicateDeclaration, "two steps are named `\(s.name.name)`", at: Label(s.name.range),
+              secondary: [Label(prior, "first one")]))
+          ok = false
+        }
+        stepNames[s.name.name] = s.name.range
+        if let step = checkStep(s, &context) { steps.append(step) } else { ok = false }
+      default:
+        break
       }
     }
     if let i = seen["steps"], let e = seen["epochs"] {
@@ -115,51 +230,63 @@ extension Checker {
     if seen["steps"] == nil && seen["epochs"] == nil {
       report(
         Diagnostic(
-          .missingOption, "the training block does not say how long to train",
-          at: Label(SourceRange(start: train.range.start, end: train.range.start + 5), "no `steps` or `epochs`"),
+          .missingOption, "\(place) does not say how long to train", at: Label(keyword, "no `steps` or `epochs`"),
           help: "add `steps 10000` (iterations) or `epochs 20` (passes over the data)"))
       ok = false
     }
-    if stepDecls.isEmpty {
+    if stepCount == 0 {
       report(
         Diagnostic(
-          .noSteps, "the training block has no steps, so nothing would be trained",
-          at: Label(SourceRange(start: train.range.start, end: train.range.start + 5)),
+          .noSteps, "\(place) has no steps, so nothing would be trained", at: Label(keyword),
           help: "add a step such as `step d: minimize d_loss wrt D`"))
       ok = false
     }
-
-    var steps: [StepSpec] = []
-    var stepNames: [String: SourceRange] = [:]
-    for s in stepDecls {
-      if let prior = stepNames[s.name.name] {
-        report(
-          Diagnostic(
-            .duplicateDeclaration, "two steps are named `\(s.name.name)`", at: Label(s.name.range),
-            secondary: [Label(prior, "first one")]))
-        ok = false
-      }
-      stepNames[s.name.name] = s.name.range
-      guard let step = checkStep(s, losses: losses, default: optimizer) else {
-        ok = false
-        continue
-      }
-      steps.append(step)
-    }
-
-    var sample: SampleSpec?
-    if let s = sampleDecl {
-      sample = checkSample(s)
-      ok = ok && sample != nil
-    }
     guard ok else { return nil }
-    return Schedule(
-      iterations: iterations, epochs: epochs, seed: seed, steps: steps, logInterval: logInterval,
-      checkpointInterval: checkpointInterval, sample: sample)
+    return PhaseSpec(
+      name: name, iterations: iterations, epochs: epochs, steps: steps,
+      range: keyword)
   }
 
-  /// `adam(lr: 2e-4, beta1: 0.5)`.
-  private mutating func checkOptimizer(_ e: Expr) -> OptimizerSpec? {
+  /// Records a setting; a second one is reported against the first.
+  private mutating func firstTime(_ name: Identifier, _ seen: inout [String: SourceRange]) -> Bool {
+    if let prior = seen[name.name] {
+      report(
+        Diagnostic(
+          .duplicateOption, "`\(name.name)` is set twice", at: Label(name.range, "set again"),
+          secondary: [Label(prior, "first set here")]))
+      return false
+    }
+    seen[name.name] = name.range
+    return true
+  }
+
+  /// A whole number setting: positive (or zero when allowed).
+  private mutating func positiveInteger(_ e: Expr, _ what: String, allowZero: Bool = false) -> Int? {
+    // `-3` is a negated literal: a whole number, just not a positive one.
+    if case .unary(.negate, let inner) = e.kind, case .integer(let v) = inner.kind, v != 0 {
+      report(
+        Diagnostic(
+          .optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not -\(v)", at: Label(e.range)))
+      return nil
+    }
+    var e = e
+    if case .unary(.negate, let inner) = e.kind, case .integer(0) = inner.kind { e = inner }
+    guard case .integer(let v) = e.kind else {
+      if case .missing = e.kind { return nil }
+      report(Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number")))
+      return nil
+    }
+    guard v > 0 || (allowZero && v == 0) else {
+      report(
+        Diagnostic(
+          .optionRange, "`\(what)` must be \(allowZero ? "zero or more" : "positive"), not \(v)", at: Label(e.range)))
+      return nil
+    }
+    return v
+  }
+
+  /// `adam(lr: 2e-4, beta1: 0.5)`; `named` are the optimizers a step may also name.
+  private mutating func checkOptimizer(_ e: Expr, named: [String] = []) -> OptimizerSpec? {
     let (callee, args): (Identifier, [Argument])
     switch e.kind {
     case .call(let c, let a): (callee, args) = (c, a)
@@ -170,7 +297,7 @@ extension Checker {
       return nil
     }
     guard callee.name == "adam" else {
-      report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["adam"], what: "optimizer"))
+      report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: ["adam"] + named, what: "optimizer"))
       return nil
     }
     guard let a = matchArguments(args, names: Self.adamOptions.map(\.name), required: [], callee: callee) else {
@@ -190,7 +317,8 @@ extension Checker {
     return o
   }
 
-  private mutating func checkStep(_ s: StepDecl, losses: [LossSpec], default optimizer: OptimizerSpec) -> StepSpec? {
+  private mutating func checkStep(_ s: StepDecl, _ context: inout StepContext) -> StepSpec? {
+    let losses = context.losses
     var ok = true
     if !s.loss.name.isEmpty {
       used.insert(s.loss.name)
@@ -243,15 +371,27 @@ extension Checker {
       }
       repeatCount = v
     }
-    var stepOptimizer = optimizer
+    var stepOptimizer = context.optimizer
+    var shared: String?
     if let o = s.optimizer {
-      guard let v = checkOptimizer(o) else { return nil }
-      stepOptimizer = v
+      if case .identifier(let n) = o.kind, let spec = context.named[n] {
+        stepOptimizer = spec
+        shared = n
+        context.usedOptimizers.insert(n)
+      } else {
+        guard let v = checkOptimizer(o, named: Array(context.named.keys)) else { return nil }
+        stepOptimizer = v
+      }
+    }
+    var condition: StepCondition?
+    if let c = s.condition {
+      guard let v = checkCondition(c, loss: s.loss.name) else { return nil }
+      condition = v
     }
     guard ok else { return nil }
     return StepSpec(
       name: s.name.name, loss: s.loss.name, nets: nets, repeatCount: repeatCount, optimizer: stepOptimizer,
-      range: s.range)
+      sharedOptimizer: shared, condition: condition, range: s.range)
   }
 
   private mutating func checkSample(_ s: SampleDecl) -> SampleSpec? {
@@ -340,5 +480,37 @@ extension Checker {
     case .table: defaultCount = 100
     }
     return SampleSpec(value: value, interval: interval, count: count ?? defaultCount, view: view, range: s.range)
+  }
+
+  /// `when d_loss > 0.15` (or `0.15 < d_loss`): the step's own loss against a number.
+  private mutating func checkCondition(_ e: Expr, loss: String) -> StepCondition? {
+    guard case .binary(let op, let l, let r) = e.kind,
+      let cmp = StepCondition.Comparison(rawValue: op.rawValue)
+    else {
+      if case .missing = e.kind { return nil }
+      report(
+        Diagnostic(
+          .optionType, "a step's condition compares its loss with a number", at: Label(e.range),
+          help: "write, for example, `when \(loss) > 0.15`"))
+      return nil
+    }
+    func isLoss(_ x: Expr) -> Bool {
+      if case .identifier(let n) = x.kind { return n == loss }
+      return false
+    }
+    let mirrored: [StepCondition.Comparison: StepCondition.Comparison] = [
+      .less: .greater, .greater: .less, .lessEqual: .greaterEqual, .greaterEqual: .lessEqual,
+    ]
+    let (side, number, comparison): (Expr, Expr, StepCondition.Comparison) =
+      isLoss(l) ? (l, r, cmp) : isLoss(r) ? (r, l, mirrored[cmp]!) : (l, r, cmp)
+    guard isLoss(side) else {
+      report(
+        Diagnostic(
+          .optionType, "a step's condition is about the loss the step minimizes, `\(loss)`", at: Label(e.range),
+          help: "write, for example, `when \(loss) > 0.15`"))
+      return nil
+    }
+    guard let v = evaluateNumber(number) else { return nil }
+    return StepCondition(comparison: comparison, threshold: v)
   }
 }

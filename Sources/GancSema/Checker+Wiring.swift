@@ -128,7 +128,7 @@ extension Checker {
       case .loss(let d): entry = (d.name.name, d.name.range, "loss")
       case .net(let d): entry = (d.name.name, d.name.range, "network")
       case .dimension(let d): entry = (d.name.name, d.name.range, "dimension")
-      case .train: entry = nil
+      case .metric, .train: entry = nil
       }
       if let (name, range, what) = entry, !used.contains(name), symbols[name]?.range == range {
         report(

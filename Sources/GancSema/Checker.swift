@@ -11,6 +11,7 @@ enum SymbolKind: String {
   case net = "a network"
   case binding = "a value"
   case loss = "a loss"
+  case metric = "a metric"
 }
 
 struct Symbol {
@@ -61,6 +62,8 @@ public struct Checker {
 
   /// The network whose body is being checked, if any.
   var net: NetContext?
+  /// Whether a `metric`'s value is being checked (where `accuracy` is allowed).
+  var inMetric = false
 
   struct NetContext {
     var name: String
@@ -115,6 +118,23 @@ public struct Checker {
         losses.append(LossSpec(name: l.name.name, value: value, range: l.range, nameRange: l.name.range))
       }
     }
+    var metrics: [LossSpec] = []
+    for decl in program.declarations {
+      guard case .metric(let m) = decl, symbols[m.name.name]?.range == m.name.range else { continue }
+      inMetric = true
+      let value = checkExpr(m.value)
+      inMetric = false
+      guard let value else { continue }
+      guard value.type.isScalar else {
+        report(
+          Diagnostic(
+            .notScalar, "metric `\(m.name.name)` must be a single number, but it is \(value.type.explained)",
+            at: Label(m.value.range, "has shape \(value.type.description)"), secondary: originLabels(value),
+            help: "average it with `mean(...)`"))
+        continue
+      }
+      metrics.append(LossSpec(name: m.name.name, value: value, range: m.range, nameRange: m.name.range))
+    }
     let schedule = checkTraining(losses: losses)
     checkGradientWiring(schedule: schedule)
     warnUnused(schedule: schedule)
@@ -138,7 +158,7 @@ public struct Checker {
         if case .noise(let x) = d { return noises[x.name.name] }
         return nil
       },
-      nets: orderedNets, bindings: bindings, losses: losses, schedule: schedule)
+      nets: orderedNets, bindings: bindings, losses: losses, metrics: metrics, schedule: schedule)
   }
 
   /// Registers every top-level name; a second declaration of a name is an error that
@@ -160,6 +180,7 @@ public struct Checker {
       case .loss(let d):
         entry = (d.name, .loss)
         if symbols[d.name.name] == nil { bindingDecls[d.name.name] = (d.value, d.range) }
+      case .metric(let d): entry = (d.name, .metric)
       case .train: entry = nil
       }
       guard let (name, kind) = entry, !name.name.isEmpty else { continue }

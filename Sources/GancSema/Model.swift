@@ -15,6 +15,8 @@ public struct Model: Sendable {
   /// Top-level `let` bindings, referenced by name from losses and samples.
   public var bindings: [String: TypedExpr]
   public var losses: [LossSpec]
+  /// Values logged beside the losses and never trained (`metric acc = accuracy(D(x), 1)`).
+  public var metrics: [LossSpec]
   public var schedule: Schedule
 
   public func net(named n: String) -> NetSpec? { nets.first { $0.name == n } }
@@ -152,13 +154,48 @@ public struct OptimizerSpec: Sendable, Hashable {
   public init() {}
 }
 
-/// `step NAME: minimize LOSS wrt NETS repeat N using OPTIMIZER`.
+/// `step NAME: minimize LOSS wrt NETS repeat N using OPTIMIZER when CONDITION`.
 public struct StepSpec: Sendable {
   public var name: String
   public var loss: String
   public var nets: [String]
   public var repeatCount: Int
   public var optimizer: OptimizerSpec
+  /// The named optimizer whose state this step shares (`using NAME`); nil when the step
+  /// has an optimizer of its own.
+  public var sharedOptimizer: String?
+  /// The update is applied only when this holds for the step's loss.
+  public var condition: StepCondition?
+  public var range: SourceRange
+}
+
+/// `when d_loss > 0.15`: a comparison of the step's own loss with a number.
+public struct StepCondition: Sendable, Hashable {
+  public enum Comparison: String, Sendable, Hashable {
+    case less = "<", greater = ">", lessEqual = "<=", greaterEqual = ">="
+  }
+
+  public var comparison: Comparison
+  public var threshold: Double
+
+  public func holds(for value: Double) -> Bool {
+    switch comparison {
+    case .less: value < threshold
+    case .greater: value > threshold
+    case .lessEqual: value <= threshold
+    case .greaterEqual: value >= threshold
+    }
+  }
+}
+
+/// A stretch of training with its own steps: `phase joint { steps 2000  step ... }`. A
+/// training block without phases is one phase named `train`.
+public struct PhaseSpec: Sendable {
+  public var name: String
+  /// Iterations; nil when `epochs` is given instead (resolved once the data size is known).
+  public var iterations: Int?
+  public var epochs: Int?
+  public var steps: [StepSpec]
   public var range: SourceRange
 }
 
@@ -181,12 +218,15 @@ public struct SampleSpec: Sendable {
 
 /// The `train` block, resolved.
 public struct Schedule: Sendable {
-  /// Training iterations; nil when `epochs` is given instead (resolved once the data size is known).
-  public var iterations: Int?
-  public var epochs: Int?
   public var seed: UInt64
-  public var steps: [StepSpec]
+  /// Run in order; each runs its steps, in order, every iteration.
+  public var phases: [PhaseSpec]
+  /// Optimizers declared by name, whose state the steps `using` them share.
+  public var optimizers: [String: OptimizerSpec]
   public var logInterval: Int
   public var checkpointInterval: Int?
   public var sample: SampleSpec?
+
+  /// Every step of every phase, in order.
+  public var steps: [StepSpec] { phases.flatMap(\.steps) }
 }

@@ -57,6 +57,8 @@ public enum Operation: Hashable, Sendable {
   case slice(axis: Int, start: Int, length: Int)
   case math(MathFunction)
   case loss(LossKind)
+  /// The share of logits on the right side of 0 for binary targets (a metric only).
+  case accuracy
 }
 
 /// A checked expression: what it computes, its type, and where it came from.

@@ -34,6 +34,8 @@ public enum Declaration: Sendable {
   case net(NetDecl)
   case binding(LetDecl)
   case loss(LossDecl)
+  /// `metric acc = accuracy(D(x), 1)`: logged, never trained.
+  case metric(LossDecl)
   case train(TrainDecl)
 
   /// The range of the declaring keyword through the end of the declaration.
@@ -46,6 +48,7 @@ public enum Declaration: Sendable {
     case .net(let d): d.range
     case .binding(let d): d.range
     case .loss(let d): d.range
+    case .metric(let d): d.range
     case .train(let d): d.range
     }
   }
@@ -138,6 +141,10 @@ public enum TrainItem: Sendable {
   case every(name: Identifier, interval: Expr)
   case step(StepDecl)
   case sample(SampleDecl)
+  /// `phase NAME { ... }`: steps (and their length) run for a stretch of training.
+  case phase(PhaseDecl)
+  /// `optimizer NAME = adam(...)`: an optimizer steps share with `using NAME`.
+  case namedOptimizer(name: Identifier, value: Expr)
 
   public var range: SourceRange {
     switch self {
@@ -145,6 +152,8 @@ public enum TrainItem: Sendable {
     case .every(let n, let v): n.range.union(v.range)
     case .step(let s): s.range
     case .sample(let s): s.range
+    case .phase(let p): p.range
+    case .namedOptimizer(let n, let v): n.range.union(v.range)
     }
   }
 }
@@ -156,6 +165,15 @@ public struct StepDecl: Sendable {
   public var networks: [Identifier]
   public var repeatCount: Expr?
   public var optimizer: Expr?
+  /// `when d_loss > 0.15`: the update is applied only when this holds.
+  public var condition: Expr?
+  public var range: SourceRange
+}
+
+/// `phase joint { steps 2000  step g: ... }`.
+public struct PhaseDecl: Sendable {
+  public var name: Identifier
+  public var items: [TrainItem]
   public var range: SourceRange
 }
 

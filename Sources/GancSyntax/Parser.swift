@@ -221,13 +221,15 @@ public struct Parser {
       let d = parseLet()
       endOfLine()
       return .binding(d)
-    case .keyword(.loss):
+    case .keyword(.loss), .keyword(.metric):
+      let isMetric = current.isKeyword(.metric)
       advance()
-      let name = expectIdentifier("a loss name")
+      let name = expectIdentifier(isMetric ? "a metric name" : "a loss name")
       _ = expect(.equal)
       let value = parseExpression()
       endOfLine()
-      return .loss(LossDecl(name: name, value: value, range: range(from: start)))
+      let decl = LossDecl(name: name, value: value, range: range(from: start))
+      return isMetric ? .metric(decl) : .loss(decl)
     case .keyword(.train):
       return parseTrain()
     case .identifier:
@@ -355,17 +357,24 @@ public struct Parser {
   // MARK: - Training
 
   private static let trainWords: [ContextualKeyword] = [
-    .steps, .epochs, .seed, .optimizer, .log, .checkpoint, .step, .sample,
+    .steps, .epochs, .seed, .optimizer, .log, .checkpoint, .step, .sample, .phase,
   ]
 
   private mutating func parseTrain() -> Declaration {
     let start = current.range.start
     advance()
-    var items: [TrainItem] = []
     guard let open = expect(.leftBrace, "`{` to open the training block") else {
       skipToDeclarationStart()
       return .train(TrainDecl(items: [], range: range(from: start)))
     }
+    let items = parseTrainItems()
+    closeDelimiter(.rightBrace, opener: open)
+    return .train(TrainDecl(items: items, range: range(from: start)))
+  }
+
+  /// The items of a training block or phase, up to its closing brace.
+  private mutating func parseTrainItems() -> [TrainItem] {
+    var items: [TrainItem] = []
     recovering = false
     while !atEnd, !current.isPunct(.rightBrace) {
       let before = index
@@ -377,8 +386,19 @@ public struct Parser {
         recovering = false
       }
     }
+    return items
+  }
+
+  /// `phase NAME { steps N  step ... }`.
+  private mutating func parsePhase(start: Int) -> PhaseDecl {
+    let name = expectIdentifier("a phase name")
+    guard let open = expect(.leftBrace, "`{` to open the phase") else {
+      return PhaseDecl(name: name, items: [], range: range(from: start))
+    }
+    let items = parseTrainItems()
     closeDelimiter(.rightBrace, opener: open)
-    return .train(TrainDecl(items: items, range: range(from: start)))
+    recovering = false
+    return PhaseDecl(name: name, items: items, range: range(from: start))
   }
 
   private mutating func parseTrainItem() -> TrainItem? {
@@ -400,6 +420,14 @@ public struct Parser {
     switch keyword {
     case .step:
       return .step(parseStep(start: nameToken.range.start))
+    case .phase:
+      return .phase(parsePhase(start: nameToken.range.start))
+    case .optimizer where current.kind == .identifier && peek().isPunct(.equal) && !current.leadingNewline:
+      let optName = advance()
+      advance()
+      let value = parseExpression()
+      endOfLine()
+      return .namedOptimizer(name: Identifier(optName.text, optName.range), value: value)
     case .sample:
       return .sample(parseSample(start: nameToken.range.start))
     case .log, .checkpoint:
@@ -441,9 +469,13 @@ public struct Parser {
     }
     var repeatCount: Expr?
     var optimizer: Expr?
+    var condition: Expr?
     while !atEnd, !current.leadingNewline, !current.isPunct(.rightBrace) {
       let before = index
-      if current.isContextual(.repeat) {
+      if current.isContextual(.when) {
+        advance()
+        condition = valueFollows("when") ? parseComparison() : Expr(.missing, SourceRange(at: previousEnd))
+      } else if current.isContextual(.repeat) {
         advance()
         repeatCount = parsePrimaryOrMissing(after: "repeat")
       } else if current.isContextual(.using) {
@@ -458,7 +490,7 @@ public struct Parser {
     endOfLine()
     return StepDecl(
       name: name, loss: loss, networks: networks, repeatCount: repeatCount, optimizer: optimizer,
-      range: range(from: start))
+      condition: condition, range: range(from: start))
   }
 
   /// `sample [every N] [count N]: EXPR [as VIEW]`.

@@ -15,16 +15,16 @@ public enum TokenKind: Hashable, Sendable {
 
 /// Reserved words: they start declarations and cannot name things.
 public enum Keyword: String, CaseIterable, Sendable {
-  case gan, batch, dim, data, input, noise, net, `let`, loss, train
+  case gan, batch, dim, data, input, noise, net, `let`, loss, metric, train
 }
 
 /// Words with a meaning only in one place (a training block, a type, a step). They stay
 /// ordinary identifiers elsewhere, so a user may still call a network input `steps`.
 public enum ContextualKeyword: String, CaseIterable, Sendable {
   // training block items
-  case step, steps, epochs, seed, optimizer, log, sample, checkpoint
+  case step, steps, epochs, seed, optimizer, log, sample, checkpoint, phase
   // inside a step
-  case minimize, wrt, `repeat`, using
+  case minimize, wrt, `repeat`, using, when
   // inside sample / log / checkpoint
   case every, count, `as`
   // in a type

@@ -13,7 +13,11 @@ struct CrossStepReuseTests {
     let parameters = TensorStore(module.parameters.map { ($0.name, $0.shape) })
     ParameterInitializer.initialize(parameters, module.parameters, seed: 5)
     let feeds = TensorStore(module.feeds.map { ($0.name, $0.shape) })
-    let runners = try module.steps.map { try StepRunner(step: $0, parameters: parameters, feeds: feeds) }
+    let runners = try module.steps.map {
+      try StepRunner(
+        step: $0, parameters: parameters, feeds: feeds,
+        optimizer: OptimizerState(name: $0.optimizerName, parameters: parameters))
+    }
     var losses: [Float] = []
     for it in 0..<iterations {
       for f in module.feeds where !f.name.hasPrefix(CrossStepReuse.feedPrefix) {

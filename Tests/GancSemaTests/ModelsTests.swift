@@ -37,7 +37,7 @@ import Testing
     #expect(g.parameters.first?.shape == [42, 128])
     let d = try #require(m.net(named: "D"))
     #expect(d.output.description == "[B, 1]")
-    #expect(m.schedule.iterations == 6000 && m.schedule.seed == 7 && m.schedule.logInterval == 500)
+    #expect(m.schedule.phases.map(\.iterations) == [6000] && m.schedule.seed == 7 && m.schedule.logInterval == 500)
     #expect(m.schedule.sample?.view == .image(height: 8, width: 8, low: -1, high: 1))
     #expect(m.schedule.steps.map(\.optimizer.learningRate) == [2e-4, 2e-4])
   }

@@ -189,7 +189,7 @@ import Testing
       [
         DiagnosticSpec(
           .unexpectedToken,
-          "expected a declaration (`batch`, `dim`, `data`, `input`, `noise`, `net`, `let`, `loss`, `train`), found `frobnicate`",
+          "expected a declaration (`batch`, `dim`, `data`, `input`, `noise`, `net`, `let`, `loss`, `metric`, `train`), found `frobnicate`",
           at: "1️⃣")
         // The second line is skipped with the first: recovery resumes at a declaration keyword.
       ])
@@ -286,7 +286,7 @@ import Testing
   }
 
   @Test func unknownTrainingSetting() {
-    let all = "the settings are `steps`, `epochs`, `seed`, `optimizer`, `log`, `checkpoint`, `step`, `sample`"
+    let all = "the settings are `steps`, `epochs`, `seed`, `optimizer`, `log`, `checkpoint`, `step`, `sample`, `phase`"
     assertParse(
       """
       gan t

@@ -55,7 +55,7 @@ enum TrainCommand {
 
     let out = try RunDirectory.choose(
       explicit: args.value("--out"), model: model.name, resume: args.has("--resume"), force: args.has("--force"))
-    var metrics = MetricsLog(steps: session.runners.map { $0.step.name })
+    var metrics = MetricsLog(columns: session.columns)
     if args.has("--resume") {
       let c = try Checkpoint.decode(try FileIO.readBytes(out.checkpoint), path: out.checkpoint)
       try session.restore(c)

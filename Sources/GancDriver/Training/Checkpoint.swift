@@ -1,7 +1,7 @@
 import Foundation
 import GancRuntime
 
-/// A training run's whole state: parameters, each step's Adam moments, and the positions of
+/// A training run's whole state: parameters, each optimizer's Adam moments, and the positions of
 /// every random stream and data sampler, so a resumed run continues exactly where it stopped.
 ///
 /// File layout: the line `ganc-checkpoint 1`, a line with the byte length of the JSON
@@ -13,9 +13,10 @@ struct Checkpoint {
     var shape: [Int]
   }
 
-  struct StepState: Codable {
+  struct OptimizerEntry: Codable {
     var name: String
-    var updateCount: Int
+    /// Updates applied to each parameter, in parameter order.
+    var updateCounts: [Int]
   }
 
   struct Header: Codable {
@@ -23,14 +24,15 @@ struct Checkpoint {
     var iteration: Int
     var seed: UInt64
     var parameters: [TensorEntry]
-    var steps: [StepState]
+    var optimizers: [OptimizerEntry]
     var data: DataFeeder.State
     /// The latest value of each step's loss.
     var losses: [String: Float]
   }
 
   var header: Header
-  /// Parameter values in `header.parameters` order, then each step's first and second moments.
+  /// Parameter values in `header.parameters` order, then each optimizer's first and second
+  /// moments (each laid out like the parameters), in `header.optimizers` order.
   var values: [Float]
 
   static let magic = "ganc-checkpoint 1"

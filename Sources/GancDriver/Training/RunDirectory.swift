@@ -35,17 +35,20 @@ struct RunDirectory {
   }
 }
 
-/// `metrics.csv`: one row per logging interval with each step's mean loss.
+/// `metrics.csv`: one row per logging interval with each step's mean loss and each
+/// metric's mean.
 struct MetricsLog {
-  var steps: [String]
+  var columns: [String]
   var rows: [String] = []
 
-  init(steps: [String]) { self.steps = steps }
+  init(columns: [String]) { self.columns = columns }
 
-  var header: String { (["iteration", "seconds"] + steps).joined(separator: ",") }
+  var header: String { (["iteration", "seconds"] + columns).joined(separator: ",") }
 
-  mutating func append(iteration: Int, seconds: Double, losses: [Double]) {
-    let fields = [String(iteration), String(format3(seconds))] + losses.map { String(Float($0)) }
+  /// A row; a value is empty when its column had nothing in the interval (a step of
+  /// another phase).
+  mutating func append(iteration: Int, seconds: Double, values: [Double?]) {
+    let fields = [String(iteration), String(format3(seconds))] + values.map { $0.map { String(Float($0)) } ?? "" }
     rows.append(fields.joined(separator: ","))
   }
 

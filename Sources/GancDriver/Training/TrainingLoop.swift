@@ -18,15 +18,16 @@ struct TrainingLoop {
 
   mutating func run(modelPath: String) throws(DriverError) -> Int32 {
     let schedule = session.model.schedule
-    let stepNames = session.runners.map { $0.step.name }
+    let columns = session.columns
     let sampler: SampleGenerator? = schedule.sample == nil ? nil : try session.makeSampler()
     if sampler != nil { try FileIO.createDirectory(out.samples) }
     let clock = ContinuousClock()
     let start = clock.now
     let startIteration = session.iteration
-    var sums = [Double](repeating: 0, count: stepNames.count)
-    var counted = 0
+    var sums = [Double](repeating: 0, count: columns.count)
+    var counts = [Int](repeating: 0, count: columns.count)
     var lastStatus = clock.now
+    var phase = -1
 
     func elapsed() -> Double {
       let d = clock.now - start
@@ -40,33 +41,41 @@ struct TrainingLoop {
       )
     }
     while session.iteration < total {
-      let losses = session.iterate()
+      let p = session.phase(at: session.iteration)
+      if p != phase, session.module.phases.count > 1, !quiet {
+        if console.isInteractive { console.write("\r\u{1B}[K", to: .error) }
+        console.printError("phase \(session.module.phases[p].name) (\(session.phaseIterations[p]) iterations)")
+      }
+      phase = p
+      let record = session.iterate()
       let it = session.iteration
-      for (i, l) in losses.enumerated() {
-        guard l.isFinite else {
+      for (i, value) in record.enumerated() {
+        guard let l = value else { continue }
+        guard l.isFinite || i >= session.runners.count else {
           try FileIO.write(try session.checkpoint().encoded(), to: FileIO.join(out.path, "diverged.ganc"))
           try metrics.write(to: out.metrics)
           throw DriverError(
-            "the loss of step `\(stepNames[i])` became \(l) at iteration \(it); the state is saved in \(FileIO.join(out.path, "diverged.ganc")). A lower learning rate usually helps."
+            "the loss of step `\(columns[i])` became \(l) at iteration \(it); the state is saved in \(FileIO.join(out.path, "diverged.ganc")). A lower learning rate usually helps."
           )
         }
         sums[i] += Double(l)
+        counts[i] += 1
       }
-      counted += 1
       if it % schedule.logInterval == 0 || it == total {
-        let means = sums.map { $0 / Double(max(counted, 1)) }
-        metrics.append(iteration: it, seconds: elapsed(), losses: means)
+        let means = zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : nil }
+        metrics.append(iteration: it, seconds: elapsed(), values: means)
         try metrics.write(to: out.metrics)
         if !quiet {
           let rate = Double(it - startIteration) / max(elapsed(), 1e-9)
           let eta = Double(total - it) / max(rate, 1e-9)
-          let lossText = zip(stepNames, means).map { "\($0) \(format($1, 4))" }.joined(separator: "  ")
+          let text = zip(columns, means).compactMap { c, v in v.map { "\(c) \(format($0, 4))" } }.joined(
+            separator: "  ")
           if console.isInteractive { console.write("\r\u{1B}[K", to: .error) }
           console.printError(
-            "[\(pad(it, total))/\(total)]  \(lossText)   \(format(rate, 1)) it/s  eta \(formatDuration(eta))")
+            "[\(pad(it, total))/\(total)]  \(text)   \(format(rate, 1)) it/s  eta \(formatDuration(eta))")
         }
         sums = sums.map { _ in 0 }
-        counted = 0
+        counts = counts.map { _ in 0 }
       } else if console.isInteractive && !quiet && clock.now - lastStatus > .milliseconds(200) {
         lastStatus = clock.now
         let rate = Double(it - startIteration) / max(elapsed(), 1e-9)

@@ -3,8 +3,8 @@ import GancIR
 import GancRuntime
 import GancSema
 
-/// Everything a run needs, compiled once: parameters, feeds, one runner per step, and the
-/// data feeder. `iterate()` is one training iteration.
+/// Everything a run needs, compiled once: parameters, feeds, optimizers, one runner per
+/// step, the metrics graph and the data feeder. `iterate()` is one training iteration.
 final class TrainingSession {
   let model: Model
   let module: Module
@@ -12,9 +12,16 @@ final class TrainingSession {
   let parameters: TensorStore
   let feeds: TensorStore
   let runners: [StepRunner]
+  let optimizers: [String: OptimizerState]
+  let metrics: Executable?
   let feeder: DataFeeder
   let data: LoadedData
+  /// Iterations of each phase, in order.
+  let phaseIterations: [Int]
   private(set) var iteration = 0
+
+  /// The columns of a progress record: every step's loss, then every metric.
+  let columns: [String]
 
   init(model: Model, directory: String, seed: UInt64) throws(TrainingSetupError) {
     self.model = model
@@ -33,38 +40,67 @@ final class TrainingSession {
       throw .data(error)
     }
     feeder = DataFeeder(model: model, data: data, feeds: feeds, seed: seed)
+    var optimizers: [String: OptimizerState] = [:]
     var runners: [StepRunner] = []
     for step in module.steps {
+      let state = optimizers[step.optimizerName] ?? OptimizerState(name: step.optimizerName, parameters: parameters)
+      optimizers[step.optimizerName] = state
       do {
-        runners.append(try StepRunner(step: step, parameters: parameters, feeds: feeds))
+        runners.append(try StepRunner(step: step, parameters: parameters, feeds: feeds, optimizer: state))
       } catch {
         throw .driver(DriverError("cannot compile step `\(step.name)`: \(error.message)"))
       }
     }
     self.runners = runners
+    self.optimizers = optimizers
+    if let g = module.metrics {
+      do {
+        metrics = try Executable(graph: g, parameters: parameters, feeds: feeds)
+      } catch {
+        throw .driver(DriverError("cannot compile the metrics: \(error.message)"))
+      }
+    } else {
+      metrics = nil
+    }
+    let rows = data.epochRowCount(model) ?? model.batchSize
+    let perEpoch = (rows + model.batchSize - 1) / model.batchSize
+    phaseIterations = module.phases.map { $0.iterations ?? ($0.epochs ?? 1) * perEpoch }
+    columns = module.steps.map(\.name) + model.metrics.map(\.name)
   }
 
   /// The number of iterations the schedule asks for.
-  var scheduledIterations: Int {
-    if let n = model.schedule.iterations { return n }
-    let epochs = model.schedule.epochs ?? 1
-    let rows = data.epochRowCount(model) ?? model.batchSize
-    return epochs * ((rows + model.batchSize - 1) / model.batchSize)
+  var scheduledIterations: Int { phaseIterations.reduce(0, +) }
+
+  /// The phase iteration `i` (counted from 0) belongs to; past the end, the last phase.
+  func phase(at i: Int) -> Int {
+    var end = 0
+    for (p, n) in phaseIterations.enumerated() {
+      end += n
+      if i < end { return p }
+    }
+    return phaseIterations.count - 1
   }
 
-  /// One iteration: fresh data and noise, then every step in order, each repeated as
-  /// written. Returns each step's loss (from its last repetition).
+  /// One iteration: fresh data and noise, then the current phase's steps in order, each
+  /// repeated as written, then the metrics. Returns a value per column (nil for steps of
+  /// other phases).
   @discardableResult
-  func iterate() -> [Float] {
+  func iterate() -> [Float?] {
     feeder.fillAll()
-    var losses: [Float] = []
-    losses.reserveCapacity(runners.count)
-    for r in runners {
+    var record = [Float?](repeating: nil, count: columns.count)
+    for i in module.phases[phase(at: iteration)].steps {
+      let r = runners[i]
       for _ in 0..<r.step.repeatCount { r.run() }
-      losses.append(r.loss)
+      record[i] = r.loss
+    }
+    if let metrics {
+      metrics.run()
+      for (k, m) in model.metrics.enumerated() {
+        record[runners.count + k] = metrics.output(m.name)?.first
+      }
     }
     iteration += 1
-    return losses
+    return record
   }
 
   func makeSampler() throws(DriverError) -> SampleGenerator {
@@ -75,21 +111,22 @@ final class TrainingSession {
 
   func checkpoint() -> Checkpoint {
     var values = parameters.allValues
-    for r in runners {
-      values += Array(r.firstMoment.buffer)
-      values += Array(r.secondMoment.buffer)
+    let names = optimizers.keys.sorted()
+    for n in names {
+      values += Array(optimizers[n]!.firstMoment.buffer)
+      values += Array(optimizers[n]!.secondMoment.buffer)
     }
     var losses: [String: Float] = [:]
     for r in runners { losses[r.step.name] = r.loss }
     let header = Checkpoint.Header(
       model: model.name, iteration: iteration, seed: seed,
       parameters: module.parameters.map { .init(name: $0.name, shape: $0.shape) },
-      steps: runners.map { .init(name: $0.step.name, updateCount: $0.updateCount) },
+      optimizers: names.map { .init(name: $0, updateCounts: optimizers[$0]!.updateCounts) },
       data: feeder.state, losses: losses)
     return Checkpoint(header: header, values: values)
   }
 
-  /// Restores parameters, and unless `parametersOnly`, the optimizer and data positions.
+  /// Restores parameters, and unless `parametersOnly`, the optimizers and data positions.
   func restore(_ c: Checkpoint, parametersOnly: Bool = false) throws(DriverError) {
     let expected = module.parameters.map { Checkpoint.TensorEntry(name: $0.name, shape: $0.shape) }
     for (e, got) in zip(expected, c.header.parameters) where e.name != got.name || e.shape != got.shape {
@@ -113,18 +150,20 @@ final class TrainingSession {
         "the checkpoint was trained with seed \(c.header.seed), not \(seed); resume with `--seed \(c.header.seed)`")
     }
     var offset = n
-    for r in runners {
-      guard let s = c.header.steps.first(where: { $0.name == r.step.name }) else {
-        throw DriverError("the checkpoint has no state for step `\(r.step.name)`")
+    for entry in c.header.optimizers {
+      guard let state = optimizers[entry.name], entry.updateCounts.count == state.updateCounts.count else {
+        throw DriverError("the checkpoint's optimizer `\(entry.name)` does not fit this model's steps")
       }
-      let m = r.firstMoment.count
-      guard offset + 2 * m <= c.values.count else { throw DriverError("the checkpoint is truncated") }
+      guard offset + 2 * n <= c.values.count else { throw DriverError("the checkpoint is truncated") }
       c.values.withUnsafeBufferPointer { src in
-        _ = r.firstMoment.buffer.update(fromContentsOf: src[offset..<offset + m])
-        _ = r.secondMoment.buffer.update(fromContentsOf: src[offset + m..<offset + 2 * m])
+        _ = state.firstMoment.buffer.update(fromContentsOf: src[offset..<offset + n])
+        _ = state.secondMoment.buffer.update(fromContentsOf: src[offset + n..<offset + 2 * n])
       }
-      offset += 2 * m
-      r.updateCount = s.updateCount
+      state.updateCounts = entry.updateCounts
+      offset += 2 * n
+    }
+    guard Set(c.header.optimizers.map(\.name)) == Set(optimizers.keys) else {
+      throw DriverError("the checkpoint's optimizers do not match this model's steps")
     }
     try feeder.restore(c.header.data, seed: seed)
     iteration = c.header.iteration

@@ -28,6 +28,7 @@ enum Kernel {
   case loss(LossFunction, p: P, t: P, count: Int, out: P)
   case lossGrad(LossFunction, p: P, t: P, count: Int, dx: P)
   case lossWithGrad(LossFunction, p: P, t: P, count: Int, out: P, dx: P)
+  case accuracy(p: P, t: P, count: Int, out: P)
 
   /// The kernel for `inst`, or nil for instructions that need no work at run time
   /// (sources, whose values are already in place).
@@ -133,6 +134,8 @@ enum Kernel {
       return .loss(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]))
     case .lossGrad(let f):
       return .lossGrad(f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), dx: try ptr(r[0]))
+    case .accuracy:
+      return .accuracy(p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]))
     case .lossWithGrad(let f):
       return .lossWithGrad(
         f, p: try ptr(o[0]), t: try ptr(o[1]), count: count(o[0]), out: try ptr(r[0]), dx: try ptr(r[1]))
@@ -219,6 +222,8 @@ enum Kernel {
       case .mse: Kernels.mseGradient(a: p, b: t, count: count, scale: 1, da: dx)
       case .l1: Kernels.l1Gradient(a: p, b: t, count: count, scale: 1, da: dx)
       }
+    case .accuracy(let p, let t, let count, let out):
+      out.pointee = Kernels.accuracy(logits: p, targets: t, count: count)
     case .lossWithGrad(let f, let p, let t, let count, let out, let dx):
       switch f {
       case .bceLogits:

@@ -173,3 +173,14 @@ extension Kernels {
     zip(a, b, da, count: count) { u, v in u > v ? s : (u < v ? -s : 0) }
   }
 }
+
+extension Kernels {
+  /// The share of `logits` on the side of 0 that their `targets` (0 or 1; above 0.5 counts
+  /// as 1) is on; a logit of exactly 0 counts as predicting 0.
+  public static func accuracy(logits: UnsafePointer<Float>, targets: UnsafePointer<Float>, count: Int) -> Float {
+    guard count > 0 else { return .nan }
+    var right = 0
+    for i in 0..<count where (logits[i] > 0) == (targets[i] > 0.5) { right += 1 }
+    return Float(right) / Float(count)
+  }
+}

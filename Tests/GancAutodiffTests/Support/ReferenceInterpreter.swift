@@ -183,6 +183,9 @@ enum ReferenceInterpreter {
           }
         ]
 
+      case .accuracy:
+        let (p, t) = (value(o[0]), value(o[1]))
+        out = [[Double(zip(p, t).filter { ($0 > 0) == ($1 > 0.5) }.count) / Double(p.count)]]
       case .loss(let f):
         out = [[lossValue(f, value(o[0]), value(o[1]))]]
       case .lossGrad(let f):
