@@ -521,9 +521,15 @@ extension Checker {
     -> Diagnostic
   {
     let suggestion = Suggestions.closest(to: name, among: candidates)
+    var help = suggestion.map { "did you mean `\($0)`?" }
+    if what == "layer or function", help == nil, let ours = BuiltinSignature.foreignNames[name.lowercased()],
+      let sig = BuiltinSignature.all[ours]
+    {
+      // `linear`, `cat`, `BCEWithLogitsLoss`: another framework's name for a built-in.
+      help = "ganc calls this `\(ours)`: \(sig.summary)"
+    }
     return Diagnostic(
       what == "layer or function" ? .unknownLayer : .unknownName,
-      "there is no \(what) named `\(name)`", at: Label(range, "unknown \(what)"),
-      help: suggestion.map { "did you mean `\($0)`?" })
+      "there is no \(what) named `\(name)`", at: Label(range, "unknown \(what)"), help: help)
   }
 }

@@ -305,6 +305,21 @@ import Testing
     assertCheck(
       Fixture.model(extra: "let v = 1️⃣softmax(x)"),
       [DiagnosticSpec(.unknownLayer, "there is no layer or function named `softmax`", help: "")], warnings: false)
+    // Another framework's name for a built-in is answered with ganc's.
+    assertCheck(
+      Fixture.model(extra: "let v = 1️⃣Linear(x, 16)"),
+      [
+        DiagnosticSpec(
+          .unknownLayer, "there is no layer or function named `Linear`",
+          help: "ganc calls this `dense`: a fully connected layer over the last axis: x · W + b")
+      ], warnings: false)
+    assertCheck(
+      Fixture.model(extra: "let v = 1️⃣cat(x, x)"),
+      [
+        DiagnosticSpec(
+          .unknownLayer, "there is no layer or function named `cat`",
+          help: "ganc calls this `concat`: joins tensors along the last axis")
+      ], warnings: false)
   }
 
   @Test func networkSeeingATopLevelInput() {
