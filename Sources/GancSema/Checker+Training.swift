@@ -225,10 +225,21 @@ extension Checker {
         continue
       }
       guard sym.kind == .net else {
+        let netNames = program.declarations.compactMap { d -> String? in
+          if case .net(let x) = d { return x.name.name }
+          return nil
+        }
+        var help = "`wrt` names the networks whose parameters the step changes"
+        if case .call(let producer, _)? = bindings[n.name]?.kind {
+          // `wrt fake` where `let fake = G(z)`: the network meant is the one that makes it.
+          help = "`\(n.name)` is computed by network `\(producer)`; to train `\(producer)`, write `wrt \(producer)`"
+        } else if !netNames.isEmpty {
+          help += ": " + netNames.map { "`\($0)`" }.joined(separator: ", ")
+        }
         report(
           Diagnostic(
             .notANetwork, "a step trains networks, but `\(n.name)` is \(sym.kind.rawValue)", at: Label(n.range),
-            secondary: [Label(sym.range, "declared here")]))
+            secondary: [Label(sym.range, "declared here")], help: help))
         ok = false
         continue
       }

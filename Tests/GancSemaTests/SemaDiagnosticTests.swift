@@ -421,10 +421,27 @@ import Testing
           }
           """),
       [
-        DiagnosticSpec(.notANetwork, "a step trains networks, but `x` is an input", at: "1️⃣"),
+        DiagnosticSpec(
+          .notANetwork, "a step trains networks, but `x` is an input", at: "1️⃣",
+          help: "`wrt` names the networks whose parameters the step changes: `G`, `D`"),
         DiagnosticSpec(
           .wrongKindOfName, "a step minimizes a loss, but `fake` is a value", at: "2️⃣",
           help: "declare it with `loss fake = ...`"),
+      ], warnings: false)
+    // `wrt fake` for the generator's output: the help names the generator.
+    assertCheck(
+      Fixture.model(
+        train: """
+          train {
+            steps 100
+            step d: minimize d_loss wrt D
+            step g: minimize g_loss wrt 1️⃣fake
+          }
+          """),
+      [
+        DiagnosticSpec(
+          .notANetwork, "a step trains networks, but `fake` is a value",
+          help: "`fake` is computed by network `G`; to train `G`, write `wrt G`")
       ], warnings: false)
   }
 
