@@ -55,7 +55,14 @@ extension Checker {
       if case .unary(.negate, let inner) = e.kind, case .integer(0) = inner.kind { e = inner }
       guard case .integer(let v) = e.kind else {
         if case .missing = e.kind { return nil }
-        c.report(Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number")))
+        var help: String?
+        if case .float(let f) = e.kind, f == f.rounded(), f >= 0, f < 1e15 {
+          // `steps 1e4`, as Python writes it: a real number that is whole.
+          help = "`\(c.file.text(in: e.range))` is a real number; write the whole number `\(Int(f))`"
+        }
+        c.report(
+          Diagnostic(
+            .optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number"), help: help))
         return nil
       }
       guard v > 0 || (allowZero && v == 0) else {

@@ -550,9 +550,16 @@ import Testing
           """),
       [
         DiagnosticSpec(.optionRange, "`steps` must be positive, not -3", at: "1️⃣"),
-        DiagnosticSpec(.optionType, "`seed` takes a whole number", at: "2️⃣", label: "not a whole number"),
+        DiagnosticSpec(.optionType, "`seed` takes a whole number", at: "2️⃣", label: "not a whole number", help: ""),
         DiagnosticSpec(.optionRange, "`log every` must be positive, not 0", at: "3️⃣"),
         DiagnosticSpec(.optionRange, "`repeat` takes a whole number of at least 1", at: "4️⃣"),
+      ])
+    // `steps 1e4` as Python writes it: a whole number in real notation, written out in the help.
+    assertCheck(
+      Fixture.model(train: Fixture.train.replacingOccurrences(of: "steps 100", with: "steps 1️⃣1e4")),
+      [
+        DiagnosticSpec(
+          .optionType, "`steps` takes a whole number", help: "`1e4` is a real number; write the whole number `10000`")
       ])
   }
 
