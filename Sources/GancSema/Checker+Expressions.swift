@@ -304,7 +304,10 @@ extension Checker {
             calleeRange,
             "missing \(sig.operands.minimum - operandExprs.count) tensor argument\(sig.operands.minimum - operandExprs.count == 1 ? "" : "s")"
           ),
-          help: sig.operands.minimum == 1 ? "pass the input, as in `\(sig.name)(x)` or `x |> \(sig.name)`" : nil))
+          help: sig.operands.minimum == 1
+            ? "pass the input, as in `\(sig.name)(x)` or `x |> \(sig.name)`"
+            : sig.category == .loss
+              ? "a loss takes the prediction and then the target, as in `\(sig.name)(D(fake), 1)`" : nil))
       ok = false
     }
     var operands: [TypedExpr] = []

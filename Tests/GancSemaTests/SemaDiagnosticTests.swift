@@ -152,6 +152,7 @@ import Testing
           let c = 3️⃣D(x)
           let d = 4️⃣G(z, yf, yf)
           let e = z |> 5️⃣G
+          loss f = 6️⃣bce_logits(D(x, y))
           """),
       [
         DiagnosticSpec(
@@ -160,6 +161,9 @@ import Testing
         DiagnosticSpec(.wrongArgumentCount, "`D` takes 2 inputs, but it is given 1", at: "3️⃣", label: "given 1"),
         DiagnosticSpec(.wrongArgumentCount, "`G` takes 2 inputs, but it is given 3", at: "4️⃣"),
         DiagnosticSpec(.wrongArgumentCount, "`G` takes 2 inputs, but it is given 1", at: "5️⃣"),
+        DiagnosticSpec(
+          .wrongArgumentCount, "`bce_logits` takes 2 tensor arguments, but it is given 1", at: "6️⃣",
+          help: "a loss takes the prediction and then the target, as in `bce_logits(D(fake), 1)`"),
       ], warnings: false)
   }
 
