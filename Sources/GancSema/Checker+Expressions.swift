@@ -473,7 +473,8 @@ extension Checker {
             "input `\(p.name)` of `\(name)` is \(p.type.explained), but it is given \(v.type.explained)",
             at: Label(v.range, "has shape \(v.type.description)"),
             secondary: [Label(p.range, "`\(p.name)` is declared \(p.type.description) here")] + originLabels(v),
-            notes: notes))
+            notes: notes,
+            help: "pass a value of shape \(p.type.description), or change the declared type of `\(p.name)`"))
         ok = false
       } else if let a = v.type.classes, let b = p.type.classes, a != b {
         report(

@@ -200,7 +200,8 @@ import Testing
         DiagnosticSpec(
           .argumentShape, "input `x` of `D` is [B, P] = [64, 64], but it is given [B, Z] = [64, 32]",
           label: "has shape [B, Z]",
-          notes: ["B = 64, Z = 32, P = 64 (declared at lines 2, 3 and 5)"])
+          notes: ["B = 64, Z = 32, P = 64 (declared at lines 2, 3 and 5)"],
+          help: "pass a value of shape [B, P], or change the declared type of `x`")
       ], warnings: false)
   }
 
