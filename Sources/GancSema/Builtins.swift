@@ -328,6 +328,7 @@ extension Checker {
             at: Label(x.range, "has shape \(x.type.description)"),
             secondary: [Label(first.range, "has shape \(first.type.description)")] + originLabels(first)
               + originLabels(x),
+            notes: bindingNote(for: (first.type.shape + x.type.shape).map(\.expr)).map { [$0] } ?? [],
             help: "all operands need the same shape except for the last dimension"))
         return nil
       }
@@ -396,7 +397,7 @@ extension Checker {
           "`\(kind.rawValue)` compares \(a.type.explained) with \(b.type.explained); the shapes must be equal (or the target a single number)",
           at: Label(b.range, "has shape \(b.type.description)"),
           secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b),
-          help: help))
+          notes: bindingNote(for: (a.type.shape + b.type.shape).map(\.expr)).map { [$0] } ?? [], help: help))
       return nil
     }
     return TypedExpr(.operation(.loss(kind), [a, b]), .scalar, s.range)

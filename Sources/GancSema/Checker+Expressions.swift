@@ -230,7 +230,8 @@ extension Checker {
         .shapeMismatch,
         "`\(op.rawValue)` needs operands of the same shape (or a single number), but they are \(a.type.explained) and \(b.type.explained)",
         at: Label(b.range, "has shape \(b.type.description)"),
-        secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b)))
+        secondary: [Label(a.range, "has shape \(a.type.description)")] + originLabels(a) + originLabels(b),
+        notes: bindingNote(for: (a.type.shape + b.type.shape).map(\.expr)).map { [$0] } ?? []))
     return nil
   }
 

@@ -94,6 +94,7 @@ import Testing
           secondary: [
             ("2️⃣", "has shape [B, 1]"), ("3️⃣", "`D` returns [B, 1]"), ("4️⃣", "`squeeze` gives [B] = [64]"),
           ],
+          notes: ["B = 64 (declared at line 2)"],
           help: "the prediction has a trailing dimension of 1 that the target lacks; give both the same shape")
       ])
   }
@@ -105,7 +106,8 @@ import Testing
         DiagnosticSpec(
           .layoutMismatch,
           "`concat` joins along the last axis, so the other dimensions must match, but [B, P] = [64, 64] and [B / 2, 128] = [32, 128] differ",
-          label: "has shape [B / 2, 128]", help: "all operands need the same shape except for the last dimension")
+          label: "has shape [B / 2, 128]", notes: ["B = 64, P = 64 (declared at lines 2 and 5)"],
+          help: "all operands need the same shape except for the last dimension")
       ], warnings: false)
   }
 
@@ -127,7 +129,7 @@ import Testing
         DiagnosticSpec(
           .shapeMismatch,
           "`+` needs operands of the same shape (or a single number), but they are [B, P] = [64, 64] and [B, Z] = [64, 32]",
-          label: "has shape [B, Z]")
+          label: "has shape [B, Z]", notes: ["B = 64, Z = 32, P = 64 (declared at lines 2, 3 and 5)"])
       ], warnings: false)
   }
 
