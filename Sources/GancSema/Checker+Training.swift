@@ -272,6 +272,21 @@ extension Checker {
       range: s.range)
   }
 
+  /// A view that fits samples of `n` values: a scatter plot for 2, the squarest image
+  /// otherwise, a table when `n` has no factors.
+  static func sampleViewHelp(_ n: Int) -> String {
+    if n == 2 { return "2-D points are drawn `as scatter`" }
+    var w = 1
+    var k = 2
+    while k * k <= n {
+      if n % k == 0 { w = k }
+      k += 1
+    }
+    return w > 1
+      ? "samples of \(n) values fit `as image(\(n / w), \(w))`, or write them `as table`"
+      : "write samples of \(n) values `as table`"
+  }
+
   private mutating func checkSample(_ s: SampleDecl) -> SampleSpec? {
     var interval: Int?
     var count: Int?
@@ -329,7 +344,8 @@ extension Checker {
               .layoutMismatch,
               "an image of \(h.value) × \(w.value) holds \(pixels) values, but each sample has \(perExample)",
               at: Label(v.range, "\(pixels) pixels"),
-              secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
+              secondary: [Label(s.value.range, "gives \(value.type.explained)")],
+              help: Self.sampleViewHelp(perExample)))
           return nil
         }
         view = .image(height: h.value, width: w.value, low: low, high: high)
@@ -338,7 +354,8 @@ extension Checker {
           report(
             Diagnostic(
               .layoutMismatch, "a scatter plot shows 2-D points, but each sample has \(perExample) values",
-              at: Label(v.range), secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
+              at: Label(v.range), secondary: [Label(s.value.range, "gives \(value.type.explained)")],
+              help: Self.sampleViewHelp(perExample)))
           return nil
         }
         view = .scatter

@@ -570,6 +570,19 @@ import Testing
       ])
   }
 
+  @Test func imageViewOfTheWrongSize() {
+    assertCheck(
+      Fixture.model(
+        train: Fixture.train.replacingOccurrences(
+          of: "step g: minimize g_loss wrt G", with: "step g: minimize g_loss wrt G\n  sample: G(z, yf) as 1️⃣image(4, 4)"
+        )),
+      [
+        DiagnosticSpec(
+          .layoutMismatch, "an image of 4 × 4 holds 16 values, but each sample has 64",
+          help: "samples of 64 values fit `as image(8, 8)`, or write them `as table`")
+      ])
+  }
+
   @Test func stepsAndEpochsAndSampleViews() {
     assertCheck(
       Fixture.model(
@@ -587,7 +600,8 @@ import Testing
           .duplicateOption, "give either `steps` or `epochs`, not both", at: "1️⃣", secondary: [("2️⃣", "steps")]),
         DiagnosticSpec(
           .layoutMismatch, "a scatter plot shows 2-D points, but each sample has 64 values", at: "3️⃣",
-          secondary: [("4️⃣", "gives [B, P] = [64, 64]")]),
+          secondary: [("4️⃣", "gives [B, P] = [64, 64]")],
+          help: "samples of 64 values fit `as image(8, 8)`, or write them `as table`"),
       ])
   }
 
