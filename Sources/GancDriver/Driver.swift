@@ -23,7 +23,7 @@ public enum ExitStatus {
 public enum Driver {
   static let commands: [Command] = [
     CheckCommand.command, TrainCommand.command, SampleCommand.command, IRCommand.command, EvalCommand.command,
-    BenchCommand.command,
+    BenchCommand.command, ExplainCommand.command,
   ]
 
   static let helpOption = OptionDefinition("--help", "show this help")

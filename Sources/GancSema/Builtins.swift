@@ -106,6 +106,22 @@ extension BuiltinSignature {
   public static let all: [String: BuiltinSignature] = Dictionary(
     uniqueKeysWithValues: list.map { ($0.name, $0) })
 
+  /// What PyTorch, Keras, TensorFlow and JAX call some built-ins (lower-cased), so that
+  /// `linear(128)` or `cat(a, b)` is answered with ganc's name rather than nothing.
+  public static let foreignNames: [String: String] = [
+    "linear": "dense", "fc": "dense", "fully_connected": "dense",
+    "cat": "concat", "concatenate": "concat", "hstack": "concat",
+    "lrelu": "leaky_relu",
+    "view": "reshape", "flatten": "reshape",
+    "stop_gradient": "detach",
+    "reduce_mean": "mean", "reduce_sum": "sum",
+    "bcewithlogitsloss": "bce_logits", "bce_with_logits": "bce_logits",
+    "binary_cross_entropy_with_logits": "bce_logits", "sigmoid_cross_entropy_with_logits": "bce_logits",
+    "bceloss": "bce", "binary_cross_entropy": "bce", "binary_crossentropy": "bce",
+    "mseloss": "mse", "mse_loss": "mse", "mean_squared_error": "mse",
+    "l1loss": "l1", "l1_loss": "l1", "mean_absolute_error": "l1",
+  ]
+
   static let list: [BuiltinSignature] = [
     BuiltinSignature(
       name: "dense", category: .layer, summary: "a fully connected layer over the last axis: x · W + b",

@@ -531,6 +531,12 @@ extension Checker {
     if help == nil, what == "value", let c = Self.tensorFactories[name] {
       help = "a number stands for a tensor filled with it: write `\(c)`, as in `bce_logits(D(x), \(c))`"
     }
+    if what == "layer or function", help == nil, let ours = BuiltinSignature.foreignNames[name.lowercased()],
+      let sig = BuiltinSignature.all[ours]
+    {
+      // `linear`, `cat`, `BCEWithLogitsLoss`: another framework's name for a built-in.
+      help = "ganc calls this `\(ours)`: \(sig.summary)"
+    }
     return Diagnostic(
       what == "layer or function" ? .unknownLayer : .unknownName,
       "there is no \(what) named `\(name)`", at: Label(range, "unknown \(what)"), help: help)

@@ -337,7 +337,10 @@ extension Checker {
             calleeRange,
             "missing \(sig.operands.minimum - operandExprs.count) tensor argument\(sig.operands.minimum - operandExprs.count == 1 ? "" : "s")"
           ),
-          help: sig.operands.minimum == 1 ? "pass the input, as in `\(sig.name)(x)` or `x |> \(sig.name)`" : nil))
+          help: sig.operands.minimum == 1
+            ? "pass the input, as in `\(sig.name)(x)` or `x |> \(sig.name)`"
+            : sig.category == .loss
+              ? "a loss takes the prediction and then the target, as in `\(sig.name)(D(fake), 1)`" : nil))
       ok = false
     }
     var operands: [TypedExpr] = []
@@ -518,7 +521,8 @@ extension Checker {
             "input `\(p.name)` of `\(name)` is \(p.type.explained), but it is given \(v.type.explained)",
             at: Label(v.range, "has shape \(v.type.description)"),
             secondary: [Label(p.range, "`\(p.name)` is declared \(p.type.description) here")] + originLabels(v),
-            notes: notes))
+            notes: notes,
+            help: "pass a value of shape \(p.type.description), or change the declared type of `\(p.name)`"))
         ok = false
       } else if let a = v.type.classes, let b = p.type.classes, a != b {
         report(

@@ -273,7 +273,13 @@ extension Checker {
     if case .unary(.negate, let inner) = e.kind, case .integer(0) = inner.kind { e = inner }
     guard case .integer(let v) = e.kind else {
       if case .missing = e.kind { return nil }
-      report(Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number")))
+      var help: String?
+      if case .float(let f) = e.kind, f == f.rounded(), f >= 0, f < 1e15 {
+        // `steps 1e4`, as Python writes it: a real number that is whole.
+        help = "`\(file.text(in: e.range))` is a real number; write the whole number `\(Int(f))`"
+      }
+      report(
+        Diagnostic(.optionType, "`\(what)` takes a whole number", at: Label(e.range, "not a whole number"), help: help))
       return nil
     }
     guard v > 0 || (allowZero && v == 0) else {
@@ -353,10 +359,21 @@ extension Checker {
         continue
       }
       guard sym.kind == .net else {
+        let netNames = program.declarations.compactMap { d -> String? in
+          if case .net(let x) = d { return x.name.name }
+          return nil
+        }
+        var help = "`wrt` names the networks whose parameters the step changes"
+        if case .call(let producer, _)? = bindings[n.name]?.kind {
+          // `wrt fake` where `let fake = G(z)`: the network meant is the one that makes it.
+          help = "`\(n.name)` is computed by network `\(producer)`; to train `\(producer)`, write `wrt \(producer)`"
+        } else if !netNames.isEmpty {
+          help += ": " + netNames.map { "`\($0)`" }.joined(separator: ", ")
+        }
         report(
           Diagnostic(
             .notANetwork, "a step trains networks, but `\(n.name)` is \(sym.kind.rawValue)", at: Label(n.range),
-            secondary: [Label(sym.range, "declared here")]))
+            secondary: [Label(sym.range, "declared here")], help: help))
         ok = false
         continue
       }
@@ -392,6 +409,21 @@ extension Checker {
     return StepSpec(
       name: s.name.name, loss: s.loss.name, nets: nets, repeatCount: repeatCount, optimizer: stepOptimizer,
       sharedOptimizer: shared, condition: condition, range: s.range)
+  }
+
+  /// A view that fits samples of `n` values: a scatter plot for 2, the squarest image
+  /// otherwise, a table when `n` has no factors.
+  static func sampleViewHelp(_ n: Int) -> String {
+    if n == 2 { return "2-D points are drawn `as scatter`" }
+    var w = 1
+    var k = 2
+    while k * k <= n {
+      if n % k == 0 { w = k }
+      k += 1
+    }
+    return w > 1
+      ? "samples of \(n) values fit `as image(\(n / w), \(w))`, or write them `as table`"
+      : "write samples of \(n) values `as table`"
   }
 
   private mutating func checkSample(_ s: SampleDecl) -> SampleSpec? {
@@ -451,7 +483,8 @@ extension Checker {
               .layoutMismatch,
               "an image of \(h.value) × \(w.value) holds \(pixels) values, but each sample has \(perExample)",
               at: Label(v.range, "\(pixels) pixels"),
-              secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
+              secondary: [Label(s.value.range, "gives \(value.type.explained)")],
+              help: Self.sampleViewHelp(perExample)))
           return nil
         }
         view = .image(height: h.value, width: w.value, low: low, high: high)
@@ -460,7 +493,8 @@ extension Checker {
           report(
             Diagnostic(
               .layoutMismatch, "a scatter plot shows 2-D points, but each sample has \(perExample) values",
-              at: Label(v.range), secondary: [Label(s.value.range, "gives \(value.type.explained)")]))
+              at: Label(v.range), secondary: [Label(s.value.range, "gives \(value.type.explained)")],
+              help: Self.sampleViewHelp(perExample)))
           return nil
         }
         view = .scatter

@@ -10,9 +10,12 @@ public indirect enum DimExpr: Hashable, Sendable, CustomStringConvertible {
   case multiply(DimExpr, DimExpr)
   case divide(DimExpr, DimExpr)
 
+  /// How the dimension was written, with arithmetic on plain numbers done (`2 + 2` is `4`,
+  /// `64 + K` stays as it is).
   public var description: String { render(parent: 0) }
 
   private func render(parent: Int) -> String {
+    if names.isEmpty, let v = evaluate([:]) { return String(v) }
     switch self {
     case .constant(let v): return String(v)
     case .named(let n): return n
@@ -59,7 +62,8 @@ public indirect enum DimExpr: Hashable, Sendable, CustomStringConvertible {
     }
   }
 
-  public var isConstant: Bool { if case .constant = self { true } else { false } }
+  /// Whether it mentions no declared dimension (`4`, `2 + 2`).
+  public var isConstant: Bool { names.isEmpty }
 }
 
 /// One dimension of a shape: its expression and its value under the model's declared dims.

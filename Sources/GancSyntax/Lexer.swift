@@ -126,13 +126,38 @@ public struct Lexer {
       }
     }
     if let d = peek(), isIdentifierStart(d) {
+      let numberEnd = index
       while let d = peek(), isIdentifierStart(d) || isDigit(d) { index += 1 }
+      let number = String(decoding: bytes[start..<numberEnd], as: UTF8.self)
+      let letters = String(decoding: bytes[numberEnd..<index], as: UTF8.self)
       diagnostics.append(
         Diagnostic(
           .invalidNumber, "a number cannot run into letters", at: SourceRange(start: start, end: index),
-          help: "put a space or an operator between the number and the name"))
+          help: Self.writtenOut(number, suffix: letters).map { "ganc has no `\(letters)` suffix; write `\($0)`" }
+            ?? "put a space or an operator between the number and the name"))
     }
     return isFloat ? .float : .integer
+  }
+
+  /// `10k` as `10_000`, `1.5M` as `1_500_000`: a thousands or millions suffix written out,
+  /// when the result is a whole number.
+  static func writtenOut(_ number: String, suffix: String) -> String? {
+    let scale: Double
+    switch suffix {
+    case "k", "K": scale = 1e3
+    case "M": scale = 1e6
+    default: return nil
+    }
+    guard let v = Double(number.filter { $0 != "_" }).map({ $0 * scale }), v == v.rounded(), v < 1e15 else {
+      return nil
+    }
+    let digits = Array(String(Int(v)))
+    var out = ""
+    for (i, c) in digits.enumerated() {
+      if i > 0, (digits.count - i) % 3 == 0 { out += "_" }
+      out.append(c)
+    }
+    return out
   }
 }
 

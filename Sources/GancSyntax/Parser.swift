@@ -720,6 +720,17 @@ public struct Parser {
       advance()
       return Argument(label: Identifier(t.text, t.range), value: parseExpression())
     }
+    // `dense(units=16)`, the Python and Keras spelling: reported once, then read as the
+    // labelled argument it was meant to be, so the rest of the list is still checked.
+    if current.kind == .identifier, peek().isPunct(.equal), !peek().leadingNewline {
+      let t = advance()
+      let equal = advance()
+      let value = parseExpression()
+      error(
+        .unexpectedToken, "a labelled argument takes `:`, not `=`", at: equal.range, label: "expected `:`",
+        help: "write `\(t.text): \(file.text(in: value.range))`")
+      return Argument(label: Identifier(t.text, t.range), value: value)
+    }
     return Argument(label: nil, value: parseExpression())
   }
 

@@ -94,6 +94,7 @@ import Testing
           secondary: [
             ("2️⃣", "has shape [B, 1]"), ("3️⃣", "`D` returns [B, 1]"), ("4️⃣", "`squeeze` gives [B] = [64]"),
           ],
+          notes: ["B = 64 (declared at line 2)"],
           help: "the prediction has a trailing dimension of 1 that the target lacks; give both the same shape")
       ])
   }
@@ -160,7 +161,7 @@ import Testing
         DiagnosticSpec(
           .shapeMismatch,
           "`+` needs operands of the same shape (or a single number), but they are [B, P] = [64, 64] and [B, Z] = [64, 32]",
-          label: "has shape [B, Z]")
+          label: "has shape [B, Z]", notes: ["B = 64, Z = 32, P = 64 (declared at lines 2, 3 and 5)"])
       ], warnings: false)
   }
 
@@ -185,6 +186,7 @@ import Testing
           let c = 3️⃣D(x)
           let d = 4️⃣G(z, yf, yf)
           let e = z |> 5️⃣G
+          loss f = 6️⃣bce_logits(D(x, y))
           """),
       [
         DiagnosticSpec(
@@ -193,6 +195,9 @@ import Testing
         DiagnosticSpec(.wrongArgumentCount, "`D` takes 2 inputs, but it is given 1", at: "3️⃣", label: "given 1"),
         DiagnosticSpec(.wrongArgumentCount, "`G` takes 2 inputs, but it is given 3", at: "4️⃣"),
         DiagnosticSpec(.wrongArgumentCount, "`G` takes 2 inputs, but it is given 1", at: "5️⃣"),
+        DiagnosticSpec(
+          .wrongArgumentCount, "`bce_logits` takes 2 tensor arguments, but it is given 1", at: "6️⃣",
+          help: "a loss takes the prediction and then the target, as in `bce_logits(D(fake), 1)`"),
       ], warnings: false)
   }
 
@@ -229,7 +234,8 @@ import Testing
         DiagnosticSpec(
           .argumentShape, "input `x` of `D` is [B, P] = [64, 64], but it is given [B, Z] = [64, 32]",
           label: "has shape [B, Z]",
-          notes: ["B = 64, Z = 32, P = 64 (declared at lines 2, 3 and 5)"])
+          notes: ["B = 64, Z = 32, P = 64 (declared at lines 2, 3 and 5)"],
+          help: "pass a value of shape [B, P], or change the declared type of `x`")
       ], warnings: false)
   }
 
@@ -338,6 +344,21 @@ import Testing
     assertCheck(
       Fixture.model(extra: "let v = 1️⃣softmax(x)"),
       [DiagnosticSpec(.unknownLayer, "there is no layer or function named `softmax`", help: "")], warnings: false)
+    // Another framework's name for a built-in is answered with ganc's.
+    assertCheck(
+      Fixture.model(extra: "let v = 1️⃣Linear(x, 16)"),
+      [
+        DiagnosticSpec(
+          .unknownLayer, "there is no layer or function named `Linear`",
+          help: "ganc calls this `dense`: a fully connected layer over the last axis: x · W + b")
+      ], warnings: false)
+    assertCheck(
+      Fixture.model(extra: "let v = 1️⃣cat(x, x)"),
+      [
+        DiagnosticSpec(
+          .unknownLayer, "there is no layer or function named `cat`",
+          help: "ganc calls this `concat`: joins tensors along an axis (the last unless `axis` says which)")
+      ], warnings: false)
   }
 
   @Test func networkSeeingATopLevelInput() {
@@ -439,10 +460,27 @@ import Testing
           }
           """),
       [
-        DiagnosticSpec(.notANetwork, "a step trains networks, but `x` is an input", at: "1️⃣"),
+        DiagnosticSpec(
+          .notANetwork, "a step trains networks, but `x` is an input", at: "1️⃣",
+          help: "`wrt` names the networks whose parameters the step changes: `G`, `D`"),
         DiagnosticSpec(
           .wrongKindOfName, "a step minimizes a loss, but `fake` is a value", at: "2️⃣",
           help: "declare it with `loss fake = ...`"),
+      ], warnings: false)
+    // `wrt fake` for the generator's output: the help names the generator.
+    assertCheck(
+      Fixture.model(
+        train: """
+          train {
+            steps 100
+            step d: minimize d_loss wrt D
+            step g: minimize g_loss wrt 1️⃣fake
+          }
+          """),
+      [
+        DiagnosticSpec(
+          .notANetwork, "a step trains networks, but `fake` is a value",
+          help: "`fake` is computed by network `G`; to train `G`, write `wrt G`")
       ], warnings: false)
   }
 
@@ -551,9 +589,29 @@ import Testing
           """),
       [
         DiagnosticSpec(.optionRange, "`steps` must be positive, not -3", at: "1️⃣"),
-        DiagnosticSpec(.optionType, "`seed` takes a whole number", at: "2️⃣", label: "not a whole number"),
+        DiagnosticSpec(.optionType, "`seed` takes a whole number", at: "2️⃣", label: "not a whole number", help: ""),
         DiagnosticSpec(.optionRange, "`log every` must be positive, not 0", at: "3️⃣"),
         DiagnosticSpec(.optionRange, "`repeat` takes a whole number of at least 1", at: "4️⃣"),
+      ])
+    // `steps 1e4` as Python writes it: a whole number in real notation, written out in the help.
+    assertCheck(
+      Fixture.model(train: Fixture.train.replacingOccurrences(of: "steps 100", with: "steps 1️⃣1e4")),
+      [
+        DiagnosticSpec(
+          .optionType, "`steps` takes a whole number", help: "`1e4` is a real number; write the whole number `10000`")
+      ])
+  }
+
+  @Test func imageViewOfTheWrongSize() {
+    assertCheck(
+      Fixture.model(
+        train: Fixture.train.replacingOccurrences(
+          of: "step g: minimize g_loss wrt G", with: "step g: minimize g_loss wrt G\n  sample: G(z, yf) as 1️⃣image(4, 4)"
+        )),
+      [
+        DiagnosticSpec(
+          .layoutMismatch, "an image of 4 × 4 holds 16 values, but each sample has 64",
+          help: "samples of 64 values fit `as image(8, 8)`, or write them `as table`")
       ])
   }
 
@@ -574,7 +632,8 @@ import Testing
           .duplicateOption, "give either `steps` or `epochs`, not both", at: "1️⃣", secondary: [("2️⃣", "steps")]),
         DiagnosticSpec(
           .layoutMismatch, "a scatter plot shows 2-D points, but each sample has 64 values", at: "3️⃣",
-          secondary: [("4️⃣", "gives [B, P] = [64, 64]")]),
+          secondary: [("4️⃣", "gives [B, P] = [64, 64]")],
+          help: "samples of 64 values fit `as image(8, 8)`, or write them `as table`"),
       ])
   }
 

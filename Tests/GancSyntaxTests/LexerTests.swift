@@ -172,6 +172,20 @@ import Testing
     assertLex("1️⃣0.5x2️⃣", [DiagnosticSpec(.invalidNumber, "a number cannot run into letters", end: "2️⃣")])
     // One error, not an exponent error as well.
     assertLex("steps 1️⃣3epochs2️⃣", [DiagnosticSpec(.invalidNumber, "a number cannot run into letters", end: "2️⃣")])
+    // A thousands or millions suffix is written out for the writer.
+    assertLex(
+      "steps 1️⃣10k2️⃣",
+      [
+        DiagnosticSpec(
+          .invalidNumber, "a number cannot run into letters", end: "2️⃣", help: "ganc has no `k` suffix; write `10_000`")
+      ])
+    assertLex(
+      "1️⃣1.5M",
+      [
+        DiagnosticSpec(
+          .invalidNumber, "a number cannot run into letters", help: "ganc has no `M` suffix; write `1_500_000`")
+      ])
+    assertLex("1️⃣2km", [DiagnosticSpec(.invalidNumber, "a number cannot run into letters", help: help)])
   }
 
   @Test func exponentWithoutDigits() {

@@ -46,6 +46,27 @@ import Testing
       [DiagnosticSpec(.unexpectedToken, "expected `->` and the network's output type, found `[`")])
   }
 
+  /// `dense(units=16)` as in Python: one error at the `=`, with the `:` spelling as help, and
+  /// the argument is still read as the labelled one it was meant to be.
+  @Test func labelWrittenWithAnEqualsSign() throws {
+    let program = assertParse(
+      """
+      gan t
+      let v = dense(x, units1️⃣=16)
+      """,
+      [
+        DiagnosticSpec(
+          .unexpectedToken, "a labelled argument takes `:`, not `=`", label: "expected `:`", help: "write `units: 16`")
+      ])
+    guard case .binding(let v) = try #require(program.declarations.first),
+      case .call(_, let arguments) = v.value.kind
+    else {
+      Issue.record("expected a call")
+      return
+    }
+    #expect(arguments.map { $0.label?.name } == [nil, "units"])
+  }
+
   @Test func missingBraceOfNetwork() {
     assertParse(
       """
