@@ -100,7 +100,7 @@ public struct CSVReader: Sendable {
   }
 
   /// Comma-separated field ranges of `line`, each trimmed of spaces and tabs.
-  private func splitFields(_ bytes: [UInt8], _ line: Range<Int>, into fields: inout [Range<Int>]) {
+  func splitFields(_ bytes: [UInt8], _ line: Range<Int>, into fields: inout [Range<Int>]) {
     fields.removeAll(keepingCapacity: true)
     var fieldStart = line.lowerBound
     var i = line.lowerBound
@@ -123,7 +123,7 @@ public struct CSVReader: Sendable {
   }
 
   /// The value of one data field, or an error that says what is wrong with it.
-  private static func number(
+  static func number(
     _ field: ArraySlice<UInt8>, line: Int, field index: Int,
     path: String?
   ) throws(DataError) -> Float {
@@ -240,7 +240,7 @@ public struct CSVReader: Sendable {
   }
 
   /// A header name with one level of surrounding double quotes removed (`""` inside → `"`).
-  private static func name(_ field: ArraySlice<UInt8>) -> String {
+  static func name(_ field: ArraySlice<UInt8>) -> String {
     let text = String(decoding: field, as: UTF8.self)
     guard text.count >= 2, text.hasPrefix("\""), text.hasSuffix("\"") else { return text }
     var unquoted = ""
@@ -257,7 +257,7 @@ public struct CSVReader: Sendable {
   }
 
   /// At most 40 characters of `text`, so one absurd field cannot flood a message.
-  private static func excerpt(_ field: ArraySlice<UInt8>) -> String {
+  static func excerpt(_ field: ArraySlice<UInt8>) -> String {
     let text = String(decoding: field, as: UTF8.self)
     return text.count <= 40 ? text : String(text.prefix(40)) + "…"
   }

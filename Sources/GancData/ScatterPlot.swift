@@ -90,8 +90,8 @@ public struct ScatterPlot: Sendable, Hashable {
   }
 }
 
-/// RGB pixels with drawing that silently clips at the edges.
-private struct Canvas {
+/// RGB pixels with drawing that silently clips at the edges (shared by the plots).
+struct Canvas {
   let width: Int
   let height: Int
   var pixels: [UInt8]

@@ -2,9 +2,9 @@
 ///
 /// Invariants: `values.count == rowCount * columnCount`, and `columnNames`, when present, has
 /// exactly `columnCount` entries. Row `r` occupies `values[r * columnCount ..< (r + 1) * columnCount]`,
-/// so a batch of rows copies as contiguous runs. Tables read from CSV contain only finite
-/// values (the reader rejects `nan` and out-of-range numbers); tables built in code may hold
-/// anything.
+/// so a batch of rows copies as contiguous runs. Tables read from CSV or IDX files contain
+/// only finite values (the readers reject `nan` and out-of-range numbers); tables built in
+/// code may hold anything.
 public struct Table: Sendable, Equatable {
   /// Number of rows (examples).
   public let rowCount: Int

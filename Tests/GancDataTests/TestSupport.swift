@@ -2,13 +2,29 @@ import Foundation
 import GancData
 import Testing
 
-/// The real digits data, found next to the repository: `<repo>/../shared/data/digits.csv`.
-let digitsPath: String = URL(fileURLWithPath: #filePath)
-  .deletingLastPathComponent()  // Tests/GancDataTests
-  .deletingLastPathComponent()  // Tests
-  .deletingLastPathComponent()  // the repository
-  .deletingLastPathComponent()  // its parent, which holds `shared`
-  .appendingPathComponent("shared/data/digits.csv").path
+/// A real data file, found next to the repository: `<repo>/../shared/data/<name>`.
+func sharedDataPath(_ name: String) -> String {
+  URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent()  // Tests/GancDataTests
+    .deletingLastPathComponent()  // Tests
+    .deletingLastPathComponent()  // the repository
+    .deletingLastPathComponent()  // its parent, which holds `shared`
+    .appendingPathComponent("shared/data/\(name)").path
+}
+
+/// The real digits data: `<repo>/../shared/data/digits.csv`.
+let digitsPath = sharedDataPath("digits.csv")
+
+/// Fails the calling test with a clear message when a shared data file is missing (CI always
+/// has `../shared`, so a missing file is a broken checkout, not a reason to skip).
+func requireSharedData(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+  let path = sharedDataPath(name)
+  try #require(
+    FileManager.default.fileExists(atPath: path),
+    "the real data file is missing: expected \(path) (the repository's parent directory must hold shared/data)",
+    sourceLocation: sourceLocation)
+  return path
+}
 
 /// The digits table; fails the calling test with a clear message when the file is missing
 /// (CI always has `../shared`, so a missing file is a broken checkout, not a reason to skip).
