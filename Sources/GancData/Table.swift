@@ -112,3 +112,19 @@ public struct Table: Sendable, Equatable {
     }
   }
 }
+
+extension Table {
+  /// This table with `other`'s columns after its own, row by row (images and their labels).
+  /// The row counts must agree.
+  public func appendingColumns(of other: Table) -> Table {
+    precondition(other.rowCount == rowCount, "appendingColumns needs equal row counts")
+    let width = columnCount + other.columnCount
+    var v = [Float]()
+    v.reserveCapacity(rowCount * width)
+    for r in 0..<rowCount {
+      v += values[(r * columnCount)..<((r + 1) * columnCount)]
+      v += other.values[(r * other.columnCount)..<((r + 1) * other.columnCount)]
+    }
+    return Table(rowCount: rowCount, columnCount: width, values: v)
+  }
+}

@@ -173,44 +173,173 @@ extension Checker {
   mutating func checkDataSets() {
     for decl in program.declarations {
       guard case .data(let d) = decl, symbols[d.name.name]?.range == d.name.range else { continue }
-      guard case .call(let callee, let args) = d.source.kind else {
-        if case .missing = d.source.kind { continue }
-        report(
-          Diagnostic(
-            .wrongKindOfName, "a data set is `csv(\"file.csv\")`, `ring8()` or `grid25()`",
-            at: Label(d.source.range, "not a data source")))
-        continue
-      }
-      switch callee.name {
-      case "csv":
-        guard let a = matchArguments(args, names: ["path"], required: ["path"], callee: callee),
-          let path = a["path"]
-        else { continue }
-        guard case .string(let p) = path.kind else {
-          report(
-            Diagnostic(.optionType, "`csv` takes the file's path as a string", at: Label(path.range, "not a string")))
-          continue
-        }
-        dataSets[d.name.name] = .csv(name: d.name.name, path: p, range: d.range)
-      case "ring8", "grid25":
-        let kind = MixtureKind(rawValue: callee.name)!
-        guard let a = matchArguments(args, names: ["std"], required: [], callee: callee) else { continue }
-        var std = kind.defaultStd
-        if let e = a["std"] {
-          guard let v = evaluateNumber(e) else { continue }
-          guard v > 0 else {
-            report(Diagnostic(.optionRange, "`std` must be positive, not \(formatNumber(v))", at: Label(e.range)))
-            continue
-          }
-          std = v
-        }
-        dataSets[d.name.name] = .mixture(name: d.name.name, kind: kind, std: std, range: d.range)
-      default:
-        report(
-          unknownNameDiagnostic(
-            callee.name, at: callee.range, candidates: ["csv", "ring8", "grid25"], what: "data source"))
+      if let source = checkDataSource(d.source) {
+        dataSets[d.name.name] = DataSetSpec(name: d.name.name, source: source, range: d.range)
       }
     }
+  }
+
+  static let dataSources = ["csv", "idx", "ring8", "grid25", "sines", "moving_digits"]
+
+  /// `csv("f.csv")`, `csv("f.csv").windows(...)`, `csv("f.csv").sequences(...)`,
+  /// `idx(images:, labels:)`, `ring8()`, `grid25()`, `sines(...)`, `moving_digits(...)`.
+  private mutating func checkDataSource(_ e: Expr) -> DataSource? {
+    if case .member(let base, let name, let args) = e.kind {
+      guard case .call(let c, let a) = base.kind, c.name == "csv",
+        let argsMatched = matchArguments(a, names: ["path"], required: ["path"], callee: c),
+        let path = string(argsMatched["path"]!, what: "`csv` takes the file's path")
+      else {
+        if case .call = base.kind {
+        } else {
+          report(
+            Diagnostic(
+              .wrongKindOfName, "`.\(name.name)` applies to a CSV file: `csv(\"file.csv\").\(name.name)(...)`",
+              at: Label(e.range)))
+        }
+        return nil
+      }
+      switch name.name {
+      case "windows":
+        guard
+          let o = matchArguments(
+            args ?? [], names: ["column", "length", "stride", "normalize"], required: ["length"], callee: name)
+        else { return nil }
+        let column = o["column"].flatMap { evaluateDim($0) }?.value ?? 0
+        guard let length = o["length"].flatMap({ positiveSize($0) }) else { return nil }
+        let stride = o["stride"].flatMap { positiveSize($0) } ?? length
+        var normalize = WindowNormalization.none
+        if let n = o["normalize"] {
+          guard case .identifier(let word) = n.kind, let v = WindowNormalization(rawValue: word) else {
+            report(
+              Diagnostic(
+                .optionType,
+                "`normalize` is one of \(WindowNormalization.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", "))",
+                at: Label(n.range),
+                help: Suggestions.didYouMean(
+                  file.text(in: n.range), among: WindowNormalization.allCases.map(\.rawValue))))
+            return nil
+          }
+          normalize = v
+        }
+        return .windows(path: path, column: column, length: length, stride: stride, normalize: normalize)
+      case "sequences":
+        guard
+          let o = matchArguments(
+            args ?? [], names: ["key", "columns", "length", "stride"], required: ["key", "columns", "length"],
+            callee: name),
+          let key = string(o["key"]!, what: "`key` names the column that groups rows"),
+          let columns = stringList(o["columns"]!, what: "`columns` names the columns of each step"),
+          let length = positiveSize(o["length"]!)
+        else { return nil }
+        let stride = o["stride"].flatMap { positiveSize($0) } ?? length
+        return .sequences(path: path, key: key, columns: columns, length: length, stride: stride)
+      default:
+        report(
+          unknownNameDiagnostic(name.name, at: name.range, candidates: ["windows", "sequences"], what: "CSV reading"))
+        return nil
+      }
+    }
+    let (callee, args): (Identifier, [Argument])
+    switch e.kind {
+    case .call(let c, let a): (callee, args) = (c, a)
+    case .identifier(let n) where Self.dataSources.contains(n): (callee, args) = (Identifier(n, e.range), [])
+    case .missing: return nil
+    default:
+      report(
+        Diagnostic(
+          .wrongKindOfName, "a data set is one of \(Self.dataSources.map { "`\($0)(...)`" }.joined(separator: ", "))",
+          at: Label(e.range, "not a data source")))
+      return nil
+    }
+    switch callee.name {
+    case "csv":
+      guard let a = matchArguments(args, names: ["path"], required: ["path"], callee: callee),
+        let path = string(a["path"]!, what: "`csv` takes the file's path")
+      else { return nil }
+      return .csv(path: path)
+    case "idx":
+      guard let a = matchArguments(args, names: ["images", "labels"], required: ["images"], callee: callee),
+        let images = string(a["images"]!, what: "`images` is the path of an IDX file")
+      else { return nil }
+      var labels: String?
+      if let l = a["labels"] {
+        guard let v = string(l, what: "`labels` is the path of an IDX file") else { return nil }
+        labels = v
+      }
+      return .idx(images: images, labels: labels)
+    case "ring8", "grid25":
+      let kind = MixtureKind(rawValue: callee.name)!
+      guard let a = matchArguments(args, names: ["std"], required: [], callee: callee) else { return nil }
+      var std = kind.defaultStd
+      if let e = a["std"] {
+        guard let v = evaluateNumber(e) else { return nil }
+        guard v > 0 else {
+          report(Diagnostic(.optionRange, "`std` must be positive, not \(formatNumber(v))", at: Label(e.range)))
+          return nil
+        }
+        std = v
+      }
+      return .mixture(kind, std: std)
+    case "sines":
+      guard let a = matchArguments(args, names: ["count", "length", "features"], required: [], callee: callee) else {
+        return nil
+      }
+      let count = a["count"].map { positiveSize($0) } ?? 10000
+      let length = a["length"].map { positiveSize($0) } ?? 24
+      let features = a["features"].map { positiveSize($0) } ?? 5
+      guard let count, let length, let features else { return nil }
+      return .sines(count: count, length: length, features: features)
+    case "moving_digits":
+      guard
+        let a = matchArguments(
+          args, names: ["digits", "count", "frames", "canvas"], required: ["digits"], callee: callee),
+        let digits = string(a["digits"]!, what: "`digits` is the path of the 8×8 digits CSV")
+      else { return nil }
+      let count = a["count"].map { positiveSize($0) } ?? 2000
+      let frames = a["frames"].map { positiveSize($0) } ?? 4
+      let canvas = a["canvas"].map { positiveSize($0) } ?? 16
+      guard let count, let frames, let canvas else { return nil }
+      guard canvas >= 10 else {
+        report(
+          Diagnostic(
+            .optionRange, "`canvas` must be at least 10 pixels, for an 8×8 digit to move on it",
+            at: Label(a["canvas"]!.range)))
+        return nil
+      }
+      return .movingDigits(digits: digits, count: count, frames: frames, canvas: canvas)
+    default:
+      reportUnknownName(callee.name, at: callee.range, candidates: Self.dataSources, what: "data source")
+      return nil
+    }
+  }
+
+  private mutating func string(_ e: Expr, what: String) -> String? {
+    if case .string(let s) = e.kind { return s }
+    report(Diagnostic(.optionType, "\(what) as a string", at: Label(e.range, "not a string")))
+    return nil
+  }
+
+  private mutating func stringList(_ e: Expr, what: String) -> [String]? {
+    if case .list(let xs) = e.kind, !xs.isEmpty {
+      var out: [String] = []
+      for x in xs {
+        guard let s = string(x, what: what) else { return nil }
+        out.append(s)
+      }
+      return out
+    }
+    report(
+      Diagnostic(.optionType, "\(what), as a list of strings such as `[\"alto\", \"tenor\"]`", at: Label(e.range)))
+    return nil
+  }
+
+  private mutating func positiveSize(_ e: Expr) -> Int? {
+    guard let d = evaluateDim(e) else { return nil }
+    guard d.value > 0 else {
+      report(Diagnostic(.optionRange, "a size must be positive, not \(d.value)", at: Label(e.range)))
+      return nil
+    }
+    return d.value
   }
 
   // MARK: - Inputs
@@ -237,9 +366,9 @@ extension Checker {
     }
   }
 
-  /// `data`, `data.columns(a..<b)`, `data.column(i)`, each optionally followed by
-  /// `.scaled(from: lo...hi, to: lo...hi)`.
-  private mutating func checkInputSource(_ e: Expr, type: ValueType) -> (String, Range<Int>, LinearMap?)? {
+  /// `data`, `data.columns(a..<b)`, `data.column(i)`, `data.fields(a..<b)` (of every step
+  /// of a sequence set), each optionally followed by `.scaled(from: lo...hi, to: lo...hi)`.
+  private mutating func checkInputSource(_ e: Expr, type: ValueType) -> (String, [Int], LinearMap?)? {
     let perExample = ValueType(Array(type.shape.dropFirst())).elementCount
     var expr = e
     var scale: LinearMap?
@@ -269,13 +398,13 @@ extension Checker {
       reportUnknownName(n, at: b.range, candidates: dataSets.keys, what: "data set")
       return nil
     }
-    let columns: Range<Int>
+    let columns: [Int]
     let ds: (String, DataSetSpec)
     switch expr.kind {
     case .identifier:
       guard let found = dataSet(expr) else { return nil }
       ds = found
-      columns = 0..<(found.1.staticColumnCount ?? perExample)
+      columns = Array(0..<(found.1.staticColumnCount ?? perExample))
     case .member(let base, let name, let args):
       guard let found = dataSet(base) else { return nil }
       ds = found
@@ -284,7 +413,7 @@ extension Checker {
         guard let a = matchArguments(args ?? [], names: ["range"], required: ["range"], callee: name),
           let r = evaluateIndexRange(a["range"]!)
         else { return nil }
-        columns = r
+        columns = Array(r)
       case "column":
         guard let a = matchArguments(args ?? [], names: ["index"], required: ["index"], callee: name),
           let i = evaluateDim(a["index"]!)
@@ -293,11 +422,33 @@ extension Checker {
           report(Diagnostic(.optionRange, "a column index cannot be negative", at: Label(a["index"]!.range)))
           return nil
         }
-        columns = i.value..<(i.value + 1)
+        columns = [i.value]
+      case "fields":
+        guard let a = matchArguments(args ?? [], names: ["range"], required: ["range"], callee: name),
+          let r = evaluateIndexRange(a["range"]!)
+        else { return nil }
+        guard let per = found.1.fieldsPerStep, let total = found.1.staticColumnCount else {
+          report(
+            Diagnostic(
+              .wrongKindOfName, "`.fields` selects values of every step of a sequence set, but `\(found.0)` is not one",
+              at: Label(name.range), secondary: [Label(found.1.range, "`\(found.0)` is declared here")],
+              help: "use `.columns(a..<b)`"))
+          return nil
+        }
+        guard r.upperBound <= per else {
+          report(
+            Diagnostic(
+              .dataColumns,
+              "`\(found.0)` has \(per) field\(per == 1 ? "" : "s") per step, so fields \(r.lowerBound)..<\(r.upperBound) do not exist",
+              at: Label(a["range"]!.range, "out of range"),
+              secondary: [Label(found.1.range, "`\(found.0)` is declared here")]))
+          return nil
+        }
+        columns = stride(from: 0, to: total, by: per).flatMap { step in r.map { step + $0 } }
       default:
         report(
           unknownNameDiagnostic(
-            name.name, at: name.range, candidates: ["columns", "column", "scaled"], what: "data selection"))
+            name.name, at: name.range, candidates: ["columns", "column", "fields", "scaled"], what: "data selection"))
         return nil
       }
     case .missing:
@@ -309,11 +460,11 @@ extension Checker {
           at: Label(expr.range, "not a data selection")))
       return nil
     }
-    if let n = ds.1.staticColumnCount, columns.upperBound > n {
+    if let n = ds.1.staticColumnCount, let last = columns.max(), last >= n {
       report(
         Diagnostic(
           .dataColumns,
-          "`\(ds.0)` has \(n) columns, so columns \(columns.lowerBound)..<\(columns.upperBound) do not exist",
+          "`\(ds.0)` has \(n) columns, so column \(last) does not exist",
           at: Label(expr.range, "out of range"), secondary: [Label(ds.1.range, "`\(ds.0)` is declared here")]))
       return nil
     }
@@ -323,6 +474,7 @@ extension Checker {
           .dataColumns,
           "this input reads \(columns.count) column\(columns.count == 1 ? "" : "s") per example, but its type \(type.description) holds \(perExample)",
           at: Label(expr.range, "\(columns.count) column\(columns.count == 1 ? "" : "s")"),
+          secondary: [Label(ds.1.range, "`\(ds.0)` is declared here")],
           help: "read exactly \(perExample) columns, or change the declared shape"))
       return nil
     }

@@ -40,32 +40,66 @@ public struct DimensionInfo: Sendable {
   public var range: SourceRange
 }
 
-/// Where a `data` declaration's rows come from.
-public enum DataSetSpec: Sendable {
-  /// A CSV file; `path` as written, relative to the model file.
-  case csv(name: String, path: String, range: SourceRange)
-  /// A built-in 2-D Gaussian mixture (`ring8`, `grid25`), sampled fresh every batch.
-  case mixture(name: String, kind: MixtureKind, std: Double, range: SourceRange)
-
-  public var name: String {
-    switch self {
-    case .csv(let n, _, _), .mixture(let n, _, _, _): n
-    }
-  }
-
-  public var range: SourceRange {
-    switch self {
-    case .csv(_, _, let r), .mixture(_, _, _, let r): r
-    }
-  }
+/// A `data` declaration: where its rows come from.
+public struct DataSetSpec: Sendable {
+  public var name: String
+  public var source: DataSource
+  public var range: SourceRange
 
   /// The number of columns, when known without reading a file.
-  public var staticColumnCount: Int? {
-    switch self {
-    case .csv: nil
-    case .mixture: 2
+  public var staticColumnCount: Int? { source.columnCount }
+
+  /// Values per time step when rows are sequences of records (`sequences`, `sines`): the
+  /// unit of `.fields(...)`; nil for other sets.
+  public var fieldsPerStep: Int? {
+    switch source {
+    case .sequences(_, _, let columns, _, _): columns.count
+    case .sines(_, _, let features): features
+    default: nil
     }
   }
+}
+
+/// The kinds of data a model can train on.
+public enum DataSource: Sendable, Hashable {
+  /// A CSV file of numbers (a header is allowed); `path` as written, relative to the model.
+  case csv(path: String)
+  /// Fashion-MNIST-style IDX files (gzip or raw): one row per item, its values flattened,
+  /// then the label when a label file is given.
+  case idx(images: String, labels: String?)
+  /// Windows of `length` values cut every `stride` from one column of a CSV file.
+  case windows(path: String, column: Int, length: Int, stride: Int, normalize: WindowNormalization)
+  /// Rows of a CSV file grouped by a key column and cut into sequences of `length` steps;
+  /// each row of the set is one sequence, time-major (step 0's columns, step 1's, ...).
+  case sequences(path: String, key: String, columns: [String], length: Int, stride: Int)
+  /// A built-in 2-D Gaussian mixture (`ring8`, `grid25`), sampled fresh every batch.
+  case mixture(MixtureKind, std: Double)
+  /// TimeGAN's sine sequences: `count` rows of `length` steps × `features`, in [0, 1].
+  case sines(count: Int, length: Int, features: Int)
+  /// 8×8 digits moving on a `canvas`² canvas: `frames` frames and then the next frame.
+  case movingDigits(digits: String, count: Int, frames: Int, canvas: Int)
+
+  public var columnCount: Int? {
+    switch self {
+    case .csv, .idx: nil
+    case .windows(_, _, let length, _, _): length
+    case .sequences(_, _, let columns, let length, _): columns.count * length
+    case .mixture: 2
+    case .sines(_, let length, let features): length * features
+    case .movingDigits(_, _, let frames, let canvas): (frames + 1) * canvas * canvas
+    }
+  }
+}
+
+/// How a window of a series is scaled.
+public enum WindowNormalization: String, Sendable, Hashable, CaseIterable {
+  case none
+  /// The whole series onto [-1, 1].
+  case minmax
+  /// The whole series to mean 0, standard deviation 1.
+  case zscore
+  /// Each window onto [-1, 1].
+  case window_minmax
 }
 
 public enum MixtureKind: String, Sendable, CaseIterable {
@@ -87,7 +121,7 @@ public struct InputSpec: Sendable {
   public var type: ValueType
   public var dataSet: String
   /// The columns read, in order; their count equals the elements per example.
-  public var columns: Range<Int>
+  public var columns: [Int]
   public var scale: LinearMap?
   public var range: SourceRange
 }

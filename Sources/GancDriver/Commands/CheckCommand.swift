@@ -25,7 +25,7 @@ enum CheckCommand {
     // The data must fit too: a missing file or a label out of range is reported now,
     // not after compiling.
     do {
-      _ = try LoadedData(model: model, directory: checked.directory)
+      _ = try LoadedData(model: model, directory: checked.directory, seed: model.schedule.seed)
     } catch {
       var bag = DiagnosticBag()
       bag.append(error.diagnostic)

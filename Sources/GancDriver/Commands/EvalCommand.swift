@@ -32,7 +32,7 @@ enum EvalCommand {
     }
     let data: LoadedData
     do {
-      data = try LoadedData(model: model, directory: checked.directory)
+      data = try LoadedData(model: model, directory: checked.directory, seed: model.schedule.seed)
     } catch {
       throw DriverError(error.diagnostic.message)
     }
@@ -85,12 +85,12 @@ enum Evaluation {
       }
       var features: [Float] = Array(repeating: 0, count: table.rowCount * width)
       features.withUnsafeMutableBufferPointer { buf in
-        table.gather(
-          rows: Array(0..<table.rowCount), columns: target.columns, scale: target.scale.map(DataFeeder.scale), into: buf
-        )
+        DataFeeder.gather(
+          table, rows: Array(0..<table.rowCount), columns: target.columns, scale: target.scale.map(DataFeeder.scale),
+          into: buf)
       }
       let real = Table(rowCount: table.rowCount, columnCount: width, values: features)
-      let labels = table.column(labelInput.columns.lowerBound).map { Int($0) }
+      let labels = table.column(labelInput.columns[0]).map { Int($0) }
       let knn = NearestNeighbours(train: real, labels: labels, k: k)
       let generated = samples.selecting(columns: 0..<width)
       let predicted = knn.classify(generated)

@@ -79,8 +79,9 @@ final class DataFeeder {
     case .table(let table):
       rows.withUnsafeMutableBufferPointer { source.sampler!.next(into: $0) }
       for input in model.inputs where input.dataSet == name {
-        table.gather(
-          rows: rows, columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!)
+        Self.gather(
+          table, rows: rows, columns: input.columns, scale: input.scale.map(Self.scale), into: feeds.buffer(input.name)!
+        )
       }
     case .mixture(let m):
       source.points.withUnsafeMutableBufferPointer { m.sample(count: batch, into: $0, rng: &source.rng) }
@@ -104,6 +105,26 @@ final class DataFeeder {
     case .normal(let mean, let std): stream.fillNormal(buf, mean: Float(mean), std: Float(std))
     case .uniform(let low, let high): stream.fillUniform(buf, low: Float(low), high: Float(high))
     case .uniformClasses: stream.fillClasses(buf, classes: n.type.classes!.value)
+    }
+  }
+
+  /// `out[r, j] = scale(table[rows[r], columns[j]])`.
+  static func gather(
+    _ table: Table, rows: [Int], columns: [Int], scale: LinearScale?, into out: UnsafeMutableBufferPointer<Float>
+  ) {
+    if let first = columns.first, let last = columns.last, last - first + 1 == columns.count {
+      table.gather(rows: rows, columns: first..<(last + 1), scale: scale, into: out)
+      return
+    }
+    let width = columns.count
+    table.values.withUnsafeBufferPointer { v in
+      for (r, row) in rows.enumerated() {
+        let base = row * table.columnCount
+        for (j, c) in columns.enumerated() {
+          let x = v[base + c]
+          out[r * width + j] = scale.map { $0(x) } ?? x
+        }
+      }
     }
   }
 
@@ -172,50 +193,101 @@ struct LoadedData {
   }
 
   var sets: [String: Set] = [:]
+  /// For windows normalised over the whole series: the map from original units, so
+  /// plots can show samples in millivolts again.
+  var scales: [String: LinearScale] = [:]
 
-  /// Loads every data set. Data that does not fit the model (too few columns, labels out
-  /// of range) is reported as a diagnostic on the declaration that reads it.
-  init(model: Model, directory: String) throws(FeedError) {
+  /// Loads (or generates, with `seed`) every data set. Data that does not fit the model
+  /// (too few columns, labels out of range) is reported as a diagnostic on the declaration
+  /// that reads it.
+  init(model: Model, directory: String, seed: UInt64) throws(FeedError) {
     for ds in model.dataSets {
-      switch ds {
-      case .csv(let name, let path, let range):
-        let resolved = FileIO.resolve(path, relativeTo: directory)
-        let table: Table
-        do {
-          table = try Table(csvAt: resolved)
-        } catch {
-          throw FeedError(
-            Diagnostic(.dataFile, "cannot read data set `\(name)`: \(error.description)", at: Label(range, "read here"))
-          )
-        }
-        guard table.rowCount > 0 else {
-          throw FeedError(Diagnostic(.dataFile, "data set `\(name)` has no rows", at: Label(range)))
-        }
-        sets[name] = .table(table)
-      case .mixture(let name, let kind, let std, _):
-        sets[name] = .mixture(kind == .ring8 ? Mixture2D.ring8(std: Float(std)) : Mixture2D.grid25(std: Float(std)))
+      func fail(_ what: String, _ error: DataError) -> FeedError {
+        FeedError(
+          Diagnostic(
+            .dataFile, "cannot read data set `\(ds.name)`: \(what)\(error.description)",
+            at: Label(ds.range, "read here")))
       }
+      func path(_ p: String) -> String { FileIO.resolve(p, relativeTo: directory) }
+      var table: Table
+      switch ds.source {
+      case .mixture(let kind, let std):
+        sets[ds.name] = .mixture(kind == .ring8 ? Mixture2D.ring8(std: Float(std)) : Mixture2D.grid25(std: Float(std)))
+        continue
+      case .csv(let p):
+        do throws(DataError) { table = try Table(csvAt: path(p)) } catch { throw fail("", error) }
+      case .idx(let images, let labels):
+        do throws(DataError) {
+          table = try Table(idxAt: path(images))
+          if let labels {
+            let l = try Table(idxAt: path(labels))
+            guard l.rowCount == table.rowCount, l.columnCount == 1 else {
+              throw DataError(
+                "the label file has \(l.rowCount) rows of \(l.columnCount) values, but the images are \(table.rowCount)"
+              )
+            }
+            table = table.appendingColumns(of: l)
+          }
+        } catch { throw fail("", error) }
+      case .windows(let p, let column, let length, let stride, let normalize):
+        do throws(DataError) {
+          let series = try Table(csvAt: path(p))
+          guard column < series.columnCount else {
+            throw DataError("column \(column) does not exist: the file has \(series.columnCount)")
+          }
+          let how: SeriesNormalization =
+            switch normalize {
+            case .none: .none
+            case .minmax: .minMax
+            case .zscore: .zScore
+            case .window_minmax: .perWindowMinMax
+            }
+          let w = try series.windows(of: column, length: length, stride: stride, normalization: how)
+          table = w.table
+          scales[ds.name] = w.scale
+        } catch { throw fail("", error) }
+      case .sequences(let p, let key, let columns, let length, let stride):
+        do throws(DataError) {
+          table = try KeyedCSV(path: path(p)).sequences(key: key, columns: columns, length: length, stride: stride)
+        } catch { throw fail("", error) }
+      case .sines(let count, let length, let features):
+        var rng = RandomStream(seed: seed, name: "generate " + ds.name)
+        table = Sines.generate(count: count, length: length, features: features, rng: &rng)
+      case .movingDigits(let digits, let count, let frames, let canvas):
+        var rng = RandomStream(seed: seed, name: "generate " + ds.name)
+        do throws(DataError) {
+          let source = try Table(csvAt: path(digits))
+          table = try MovingDigits.generate(count: count, frames: frames, canvas: canvas, digits: source, rng: &rng)
+        } catch { throw fail("", error) }
+      }
+      guard table.rowCount > 0 else {
+        throw FeedError(Diagnostic(.dataFile, "data set `\(ds.name)` has no rows", at: Label(ds.range)))
+      }
+      sets[ds.name] = .table(table)
     }
     for input in model.inputs {
-      guard case .table(let t) = sets[input.dataSet] else { continue }
-      if input.columns.upperBound > t.columnCount {
+      guard case .table(let t) = sets[input.dataSet], let last = input.columns.max() else { continue }
+      if last >= t.columnCount {
         throw FeedError(
           Diagnostic(
             .dataColumns,
-            "input `\(input.name)` reads columns \(input.columns.lowerBound)..<\(input.columns.upperBound), but `\(input.dataSet)` has \(t.columnCount) column\(t.columnCount == 1 ? "" : "s")",
+            "input `\(input.name)` reads column \(last), but `\(input.dataSet)` has \(t.columnCount) column\(t.columnCount == 1 ? "" : "s")",
             at: Label(input.range, "reads past the last column")))
       }
       if let k = input.type.classes?.value {
-        let c = input.columns.lowerBound
-        for r in 0..<t.rowCount {
-          let v = t[r, c]
-          if v != v.rounded() || v < 0 || Int(v) >= k {
-            throw FeedError(
-              Diagnostic(
-                .dataColumns,
-                "input `\(input.name)` holds class labels in 0..<\(k), but row \(r + 1) of `\(input.dataSet)` has \(v) in column \(c)",
-                at: Label(input.range, "labels read here"),
-                help: "check the column index and the class count"))
+        for c in input.columns {
+          for r in 0..<t.rowCount {
+            let v = t[r, c]
+            if v != v.rounded() || v < 0 || Int(v) >= k {
+              throw FeedError(
+                Diagnostic(
+                  .dataColumns,
+                  "input `\(input.name)` holds class labels in 0..<\(k), but row \(r + 1) of `\(input.dataSet)` has \(formatNumber(Double(v))) in column \(c)",
+                  at: Label(input.range, "labels read here"),
+                  help: v == Float(k) && v == v.rounded()
+                    ? "the labels may count from 1; class labels count from 0"
+                    : "check the column index and the class count"))
+            }
           }
         }
       }

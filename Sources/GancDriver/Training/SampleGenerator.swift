@@ -105,7 +105,7 @@ final class SampleGenerator {
         var references: [(Float, Float)] = []
         var extent: Float = 1
         for ds in model.dataSets {
-          if case .mixture(_, let kind, let std, _) = ds {
+          if case .mixture(let kind, let std) = ds.source {
             let m = kind == .ring8 ? Mixture2D.ring8(std: Float(std)) : Mixture2D.grid25(std: Float(std))
             references = m.modes
             extent = m.modes.map { max(abs($0.0), abs($0.1)) }.max() ?? 1

@@ -35,7 +35,7 @@ final class TrainingSession {
     ParameterInitializer.initialize(parameters, module.parameters, seed: seed)
     feeds = TensorStore(module.feeds.map { ($0.name, $0.shape) })
     do {
-      data = try LoadedData(model: model, directory: directory)
+      data = try LoadedData(model: model, directory: directory, seed: seed)
     } catch {
       throw .data(error)
     }
