@@ -498,12 +498,14 @@ extension Checker {
           return nil
         }
         view = .scatter
+      case "series":
+        view = .series
       case "table":
         view = .table
       default:
         report(
           unknownNameDiagnostic(
-            callee.name, at: callee.range, candidates: ["image", "scatter", "table"], what: "sample view"))
+            callee.name, at: callee.range, candidates: ["image", "scatter", "series", "table"], what: "sample view"))
         return nil
       }
     }
@@ -511,7 +513,7 @@ extension Checker {
     switch view {
     case .image: defaultCount = 100
     case .scatter: defaultCount = 1000
-    case .table: defaultCount = 100
+    case .table, .series: defaultCount = 100
     }
     return SampleSpec(value: value, interval: interval, count: count ?? defaultCount, view: view, range: s.range)
   }

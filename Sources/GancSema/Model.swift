@@ -240,6 +240,8 @@ public enum SampleView: Sendable, Hashable {
   case image(height: Int, width: Int, low: Double, high: Double)
   /// A scatter plot of 2-D points.
   case scatter
+  /// Line plots of the first few samples, each a series (its values flattened in order).
+  case series
 }
 
 public struct SampleSpec: Sendable {

@@ -17,6 +17,9 @@ final class SampleGenerator {
   private let seed: UInt64
   /// The class-label noise whose labels are reported beside the samples, if any.
   let labelNoise: NoiseSpec?
+  /// The map from the data's original units to the model's, for the data set the samples
+  /// imitate, when it was normalised over the whole series.
+  let unitScale: LinearScale?
 
   init(model: Model, module: Module, parameters: TensorStore, data: LoadedData, seed: UInt64) throws(DriverError) {
     guard let spec = model.schedule.sample, let graph = module.sample else {
@@ -36,6 +39,10 @@ final class SampleGenerator {
     var used: Set<String> = []
     for inst in graph.instructions { if case .input(let n) = inst.op { used.insert(n) } }
     labelNoise = model.noises.first { used.contains($0.name) && $0.type.isClassLabels }
+    let imitated = model.inputs.first {
+      !$0.type.isClassLabels && $0.type.shape.dropFirst().map(\.value) == spec.value.type.shape.dropFirst().map(\.value)
+    }
+    unitScale = imitated.flatMap { data.scales[$0.dataSet] }
   }
 
   /// Values per sample (the sample's shape without the batch axis, flattened).
@@ -71,7 +78,7 @@ final class SampleGenerator {
     return (values, labelNoise == nil ? nil : labels)
   }
 
-  /// Writes `base.csv` and, for images and points, `base.png`.
+  /// Writes `base.csv` and, for images and points, `base.png`; for series, `base.svg`.
   func write(count: Int, to base: String) throws(DriverError) {
     let (values, labels) = generate(count: count)
     let w = width
@@ -116,6 +123,17 @@ final class SampleGenerator {
         }
         let plot = ScatterPlot(size: 400, range: -(extent * 1.4)...(extent * 1.4))
         try PNGWriter.write(plot.render(points: values, references: references), to: base + ".png")
+      case .series:
+        // The first few samples, in the data's own units when the data was normalised
+        // over the whole series (a window's millivolts, not [-1, 1]).
+        let shown = min(count, 6)
+        let inverse = unitScale?.inverse
+        let series = (0..<shown).map { i in
+          values[(i * w)..<((i + 1) * w)].map { v in inverse.map { $0(v) } ?? v }
+        }
+        let plot = SeriesPlot(
+          title: "\(model.name): \(shown) samples", xLabel: "step", yLabel: inverse == nil ? "value" : "original units")
+        try plot.writeSVG(series, names: (0..<shown).map { "sample \($0)" }, to: base + ".svg")
       }
     } catch {
       throw DriverError("cannot write samples to `\(base)`: \(error.description)")
