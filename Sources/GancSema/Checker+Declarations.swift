@@ -185,19 +185,16 @@ extension Checker {
   /// `idx(images:, labels:)`, `ring8()`, `grid25()`, `sines(...)`, `moving_digits(...)`.
   private mutating func checkDataSource(_ e: Expr) -> DataSource? {
     if case .member(let base, let name, let args) = e.kind {
-      guard case .call(let c, let a) = base.kind, c.name == "csv",
-        let argsMatched = matchArguments(a, names: ["path"], required: ["path"], callee: c),
-        let path = string(argsMatched["path"]!, what: "`csv` takes the file's path")
-      else {
-        if case .call = base.kind {
-        } else {
-          report(
-            Diagnostic(
-              .wrongKindOfName, "`.\(name.name)` applies to a CSV file: `csv(\"file.csv\").\(name.name)(...)`",
-              at: Label(e.range)))
-        }
+      guard case .call(let c, let a) = base.kind, c.name == "csv" else {
+        report(
+          Diagnostic(
+            .wrongKindOfName, "`.\(name.name)` applies to a CSV file: `csv(\"file.csv\").\(name.name)(...)`",
+            at: Label(base.range, "not `csv(...)`")))
         return nil
       }
+      guard let argsMatched = matchArguments(a, names: ["path"], required: ["path"], callee: c),
+        let path = string(argsMatched["path"]!, what: "`csv` takes the file's path")
+      else { return nil }
       switch name.name {
       case "windows":
         guard
