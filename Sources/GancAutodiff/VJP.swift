@@ -143,10 +143,27 @@ enum VJP {
       }
       return [dp, dt]
 
-    case .stopGradient, .oneHot, .input, .parameter, .constant:
+    case .conv(let geometry):
+      // small = conv(large, w): large gets the transposed convolution of dy, w the
+      // correlation of large with dy.
+      return [
+        want(0) ? g.add(.convTranspose(geometry), dy, x[1], shape: g.shape(of: x[0])) : nil,
+        want(1) ? g.add(.convFilterGrad(geometry), x[0], dy) : nil,
+      ]
+
+    case .convTranspose(let geometry):
+      // large = convTranspose(small, w): its adjoint is the convolution, and w's gradient
+      // correlates dy (on the large side) with small.
+      return [
+        want(0) ? g.add(.conv(geometry), dy, x[1]) : nil,
+        want(1) ? g.add(.convFilterGrad(geometry), dy, x[0]) : nil,
+      ]
+
+    case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask:
       return x.map { _ in nil }
 
-    case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad, .accuracy:
+    case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad, .accuracy,
+      .convFilterGrad:
       throw AutodiffError(message: "no derivative is defined for \(inst.op.mnemonic) (a backward or fused op)")
     }
   }

@@ -44,6 +44,8 @@ extension DiagnosticCode {
   public static let notScalar = Self("E0110", "a loss that is not a single number")
   public static let layoutMismatch = Self(
     "E0111", "a reshape, squeeze, concat or sample view whose sizes do not fit")
+  public static let convolutionArithmetic = Self(
+    "E0112", "a convolution, pooling or upsampling whose sizes do not work out")
   public static let sliceOutOfRange = Self("E0113", "a slice or index outside its axis")
   public static let shiftedSliceMismatch = Self("E0114", "time-shifted slices compared with different lengths")
   public static let notDifferentiable = Self("E0115", "a measurement with no gradient used where training needs one")
@@ -79,7 +81,8 @@ extension DiagnosticCode {
     invalidCharacter, unterminatedString, invalidNumber, unexpectedToken, unclosedDelimiter, unknownKeyword,
     duplicateDeclaration, missingDeclaration,
     layerInputWidth, shapeMismatch, wrongArgumentCount, netOutputMismatch, argumentShape, notAClassTensor,
-    classCountMismatch, rankMismatch, batchDimInParameter, notScalar, layoutMismatch, sliceOutOfRange,
+    classCountMismatch, rankMismatch, batchDimInParameter, notScalar, layoutMismatch, convolutionArithmetic,
+    sliceOutOfRange,
     shiftedSliceMismatch, notDifferentiable,
     unknownName, unknownLayer, wrongKindOfName, recursiveNet,
     lossDoesNotReach, notANetwork, noSteps,

@@ -120,6 +120,34 @@ enum ExampleModel {
 
     """
 
+  /// A small convolutional GAN on 8×8 images (random stand-ins, so no data file).
+  static let image = """
+    gan conv
+    batch B = 4
+    dim Z = 4
+
+    noise x: [B, 8, 8, 1] = uniform(-1, 1)    # stands in for real images
+    noise z: [B, Z] = normal(0, 1)
+
+    net G(z: [B, Z]) -> [B, 8, 8, 1] {
+      z |> dense(64) |> reshape(B, 4, 4, 4) |> conv_transpose2d(1, kernel: 4, stride: 2, padding: 1) |> tanh
+    }
+    net D(x: [B, 8, 8, 1]) -> [B, 1] {
+      x |> conv2d(4, kernel: 4, stride: 2, padding: 1) |> leaky_relu(0.2) |> flatten |> dense(1)
+    }
+
+    let fake = G(z)
+    loss d_loss = bce_logits(D(x), 1) + bce_logits(D(detach(fake)), 0)
+    loss g_loss = bce_logits(D(fake), 1)
+
+    train {
+      steps 100
+      step d: minimize d_loss wrt D
+      step g: minimize g_loss wrt G
+    }
+
+    """
+
   /// Two coordinates and a class label in `0..<3` per row.
   static let points = ExampleFile(
     "points.csv",
@@ -485,6 +513,26 @@ extension Explanation {
       fixed: ExampleModel.ring.edited(
         ("  step g: minimize g_loss wrt G\n", "  step g: minimize g_loss wrt G\n  sample every 50: G(z) as scatter\n")),
       fix: "Show 2-D samples as a scatter plot."),
+
+    Explanation(
+      .convolutionArithmetic,
+      summary: #"""
+        A convolution, pooling or upsampling layer does not fit the size of its input. A
+        convolution's output has (input + 2 × padding − kernel) / stride + 1 positions along
+        each axis, and that must be a whole, positive number; a transposed convolution's has
+        (input − 1) × stride − 2 × padding + kernel + output_padding. Average pooling needs
+        sizes that divide by its window.
+
+        This is the arithmetic that hand-written GANs do in comments (`# 7 × 7 × 256`) and
+        get wrong when a layer changes: a kernel of 5 where the next line expects 4, a stride
+        that no longer halves the image. The message shows the computation; the help
+        suggests a padding that works, and `ganc check --shapes` prints the size after every
+        layer.
+        """#,
+      wrong: ExampleModel.image.edited(
+        ("conv2d(4, kernel: 4, stride: 2, padding: 1)", "conv2d(4, kernel: 5, stride: 2, padding: 1)")),
+      fixed: ExampleModel.image,
+      fix: "Use a kernel that fits: with stride 2 and padding 1, a kernel of 4 halves an even size."),
 
     Explanation(
       .sliceOutOfRange,

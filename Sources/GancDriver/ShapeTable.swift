@@ -28,7 +28,7 @@ enum ShapeTable {
         case .operation(let op, let args):
           args.forEach(visit)
           var params = ""
-          if case .dense(let instance, _, _, _) = op, !seen.contains(instance) {
+          if let instance = op.instance, !seen.contains(instance) {
             seen.insert(instance)
             params = String(parameterCount(net.parameters.filter { $0.name.hasPrefix(instance + ".") }))
           }
@@ -54,7 +54,7 @@ enum ShapeTable {
   }
 
   static func parameterCount(_ ps: [ParameterSpec]) -> Int {
-    ps.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    ps.filter(\.trainable).reduce(0) { $0 + $1.shape.reduce(1, *) }
   }
 
   static func describe(_ op: Operation) -> String {
@@ -80,6 +80,14 @@ enum ShapeTable {
     case .sum: "sum"
     case .loss(let k): k.rawValue
     case .accuracy: "accuracy"
+    case .convolution(_, let c):
+      "conv\(c.transposed ? "_transpose" : "")\(c.rank)d(\(c.inChannels) → \(c.filters), k\(c.kernel) s\(c.stride) p\(c.padding))"
+    case .batchNorm: "batch_norm"
+    case .layerNorm: "layer_norm"
+    case .dropout(_, let r): "dropout(\(r))"
+    case .upsample(let f): "upsample(\(f))"
+    case .averagePool(let k): "avg_pool(\(k))"
+    case .embedding(_, let k, let d): "embedding(\(k) → \(d))"
     }
   }
 

@@ -12,12 +12,16 @@ public struct ParameterDecl: Hashable, Sendable {
   public var initializer: ParameterInit
   /// The network that owns it.
   public var owner: String
+  /// False for state the optimiser does not touch (batch norm's running statistics),
+  /// which lives and is checkpointed with the parameters.
+  public var trainable: Bool
 
-  public init(name: String, shape: [Int], initializer: ParameterInit, owner: String) {
+  public init(name: String, shape: [Int], initializer: ParameterInit, owner: String, trainable: Bool = true) {
     self.name = name
     self.shape = shape
     self.initializer = initializer
     self.owner = owner
+    self.trainable = trainable
   }
 
   public var elementCount: Int { shape.reduce(1, *) }
@@ -27,10 +31,14 @@ public struct ParameterDecl: Hashable, Sendable {
 public struct FeedDecl: Hashable, Sendable {
   public var name: String
   public var shape: [Int]
+  /// True for uniform [0, 1) values the compiler asked for (dropout masks), which the
+  /// caller draws fresh every iteration.
+  public var random: Bool
 
-  public init(name: String, shape: [Int]) {
+  public init(name: String, shape: [Int], random: Bool = false) {
     self.name = name
     self.shape = shape
+    self.random = random
   }
 }
 

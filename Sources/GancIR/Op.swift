@@ -32,6 +32,9 @@ public enum Op: Hashable, Sendable {
   case parameter(String)
   /// A tensor of the result's shape filled with one value.
   case constant(Float)
+  /// A tensor the training loop updates but the optimiser does not (batch norm's running
+  /// statistics), by name.
+  case state(String)
 
   // Linear algebra. Operands of rank > 2 are read as matrices whose rows are all leading
   // axes flattened (row-major, so no data moves).
@@ -90,6 +93,21 @@ public enum Op: Hashable, Sendable {
   /// The identity whose gradient is zero (`detach`); removed after differentiation.
   case stopGradient
 
+  // Convolution (NHWC), see `ConvGeometry`.
+  /// `(large [n, h, w, c], weights [kh, kw, c, o]) → small [n, oh, ow, o]`.
+  case conv(ConvGeometry)
+  /// `(small [n, oh, ow, o], weights [kh, kw, c, o]) → large [n, h, w, c]` (declared shape).
+  case convTranspose(ConvGeometry)
+  /// `(large, small) → weights [kh, kw, c, o]`: the gradient of `conv` with respect to its weights.
+  case convFilterGrad(ConvGeometry)
+
+  // Training state.
+  /// `(batch statistic, state) → []`: `state ← (1 − momentum) · state + momentum · correction ·
+  /// statistic`, written in place; the result is a placeholder that keeps the op alive.
+  case updateState(momentum: Float, correction: Float)
+  /// `u → mask`: `1 / (1 − rate)` where `u ≥ rate`, else 0, for uniform `u` in [0, 1).
+  case dropoutMask(rate: Float)
+
   // Fused ops, made by `GancPasses` from the ones above.
   /// `(x, w[, b]) → act(x · w + b)` in one kernel call: the bias and activation run in
   /// the epilogue of the matrix product.
@@ -107,6 +125,12 @@ extension Op {
     case .input(let n): "input \"\(n)\""
     case .parameter(let n): "param \"\(n)\""
     case .constant(let v): "const \(v)"
+    case .state(let n): "state \"\(n)\""
+    case .conv(let g): "conv \(g)"
+    case .convTranspose(let g): "conv_transpose \(g)"
+    case .convFilterGrad(let g): "conv_filter_grad \(g)"
+    case .updateState(let m, let c): "update_state momentum \(m)" + (c == 1 ? "" : " × \(c)")
+    case .dropoutMask(let r): "dropout_mask \(r)"
     case .matmul(let ta, let tb): "matmul" + (ta ? ".tA" : "") + (tb ? ".tB" : "")
     case .addBias: "add_bias"
     case .sumRows: "sum_rows"
@@ -148,9 +172,31 @@ extension Op {
   /// here: true for elementwise ops that read each element before writing it.
   public var canWriteOverFirstOperand: Bool {
     switch self {
-    case .activation, .activationGrad, .unary, .binary, .scale, .addBias, .stopGradient: true
+    case .activation, .activationGrad, .unary, .binary, .scale, .addBias, .stopGradient, .dropoutMask: true
     default: false
     }
+  }
+
+  /// Floats of scratch memory the kernel needs while it runs (the im2col matrix of a
+  /// convolution), for operands of `shapes` and results of `results`.
+  public func scratchCount(operands shapes: [[Int]], results: [[Int]]) -> Int {
+    switch self {
+    case .conv(let g), .convFilterGrad(let g):
+      // im2col of the large side, one row per small-side pixel.
+      let small = self == .conv(g) ? results[0] : shapes[1]
+      return small[0] * small[1] * small[2] * g.columnCount(largeChannels: shapes[0][3])
+    case .convTranspose(let g):
+      return shapes[0][0] * shapes[0][1] * shapes[0][2] * g.columnCount(largeChannels: results[0][3])
+    default:
+      return 0
+    }
+  }
+
+  /// Whether the op changes something besides its results (a state), so it must run even
+  /// though nothing reads its result.
+  public var hasSideEffects: Bool {
+    if case .updateState = self { return true }
+    return false
   }
 
   /// The shapes of the results for operands of `shapes`, or a message saying why not.
@@ -159,9 +205,36 @@ extension Op {
     func count(_ s: [Int]) -> Int { s.reduce(1, *) }
     func arity(_ n: Int) -> Bool { shapes.count == n }
     switch self {
-    case .input, .parameter, .constant:
+    case .input, .parameter, .constant, .state:
       guard arity(0), let d = declared else { return fail("a source needs a declared shape and no operands") }
       return .success([d])
+    case .conv(let g):
+      guard arity(2), shapes[0].count == 4, shapes[1] == [g.kernelH, g.kernelW, shapes[0][3], shapes[1].last ?? 0],
+        let oh = ConvGeometry.smallSize(large: shapes[0][1], kernel: g.kernelH, stride: g.strideH, padding: g.padH),
+        let ow = ConvGeometry.smallSize(large: shapes[0][2], kernel: g.kernelW, stride: g.strideW, padding: g.padW)
+      else { return fail("operands \(shapes) do not fit \(g)") }
+      return .success([[shapes[0][0], oh, ow, shapes[1][3]]])
+    case .convTranspose(let g):
+      guard arity(2), shapes[0].count == 4, shapes[1].count == 4, shapes[1][3] == shapes[0][3], let d = declared,
+        d.count == 4, d[0] == shapes[0][0], d[3] == shapes[1][2],
+        ConvGeometry.smallSize(large: d[1], kernel: g.kernelH, stride: g.strideH, padding: g.padH) == shapes[0][1],
+        ConvGeometry.smallSize(large: d[2], kernel: g.kernelW, stride: g.strideW, padding: g.padW) == shapes[0][2]
+      else { return fail("operands \(shapes) do not fit \(g) and \(declared ?? [])") }
+      return .success([d])
+    case .convFilterGrad(let g):
+      guard arity(2), shapes[0].count == 4, shapes[1].count == 4, shapes[0][0] == shapes[1][0],
+        ConvGeometry.smallSize(large: shapes[0][1], kernel: g.kernelH, stride: g.strideH, padding: g.padH)
+          == shapes[1][1],
+        ConvGeometry.smallSize(large: shapes[0][2], kernel: g.kernelW, stride: g.strideW, padding: g.padW)
+          == shapes[1][2]
+      else { return fail("operands \(shapes) do not fit \(g)") }
+      return .success([[g.kernelH, g.kernelW, shapes[0][3], shapes[1][3]]])
+    case .updateState:
+      guard arity(2), shapes[0] == shapes[1] else { return fail("statistic and state differ: \(shapes)") }
+      return .success([[]])
+    case .dropoutMask:
+      guard arity(1) else { return fail("takes one operand") }
+      return .success([shapes[0]])
     case .matmul(let ta, let tb):
       guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count >= 2
       else { return fail("needs two matrices, got \(shapes)") }

@@ -8,9 +8,11 @@ public enum Lowering {
   public static func lower(_ model: Model) -> Module {
     let parameters = model.nets.flatMap { net in
       net.parameters.map { p in
-        ParameterDecl(name: p.name, shape: p.shape, initializer: lowerInit(p.initializer), owner: net.name)
+        ParameterDecl(
+          name: p.name, shape: p.shape, initializer: lowerInit(p.initializer), owner: net.name, trainable: p.trainable)
       }
     }
+    var randomFeeds: [FeedDecl] = []
     let feeds =
       model.inputs.map { FeedDecl(name: $0.name, shape: $0.type.shape.map(\.value)) }
       + model.noises.map { FeedDecl(name: $0.name, shape: $0.type.shape.map(\.value)) }
@@ -21,16 +23,17 @@ public enum Lowering {
       var indices: [Int] = []
       for step in phase.steps {
         guard let loss = model.loss(named: step.loss) else { continue }
-        var l = GraphLowerer(model: model)
+        var l = GraphLowerer(model: model, mode: .training(updatesState: true))
         let v = l.lower(loss.value)
         l.graph.outputs.append((TrainingStep.lossOutput, v))
+        randomFeeds += l.randomFeeds
         let trained = Set(step.nets)
         let o = step.optimizer
         indices.append(steps.count)
         steps.append(
           TrainingStep(
             name: step.name, lossName: step.loss, networks: step.nets,
-            parameters: parameters.filter { trained.contains($0.owner) }.map(\.name), graph: l.graph,
+            parameters: parameters.filter { $0.trainable && trained.contains($0.owner) }.map(\.name), graph: l.graph,
             repeatCount: step.repeatCount,
             optimizer: AdamConfig(
               learningRate: Float(o.learningRate), beta1: Float(o.beta1), beta2: Float(o.beta2),
@@ -46,27 +49,30 @@ public enum Lowering {
     }
     var sample: Graph?
     if let s = model.schedule.sample {
-      var l = GraphLowerer(model: model)
+      var l = GraphLowerer(model: model, mode: .inference)
       let v = l.lower(s.value)
       l.graph.outputs.append((Module.sampleOutput, v))
       sample = l.graph
     }
     var metrics: Graph?
     if !model.metrics.isEmpty {
-      var l = GraphLowerer(model: model)
+      var l = GraphLowerer(model: model, mode: .training(updatesState: false))
       for m in model.metrics {
         l.graph.outputs.append((m.name, l.lower(m.value)))
       }
       metrics = l.graph
+      randomFeeds += l.randomFeeds
     }
+    var seen = Set(feeds.map(\.name))
+    let allFeeds = feeds + randomFeeds.filter { seen.insert($0.name).inserted }
     return Module(
-      name: model.name, parameters: parameters, feeds: feeds, steps: steps, phases: phases, sample: sample,
+      name: model.name, parameters: parameters, feeds: allFeeds, steps: steps, phases: phases, sample: sample,
       metrics: metrics)
   }
 
   /// Lowers one expression (for tools and tests): the graph computes output `value`.
   public static func lowerExpression(_ e: TypedExpr, in model: Model) -> Graph {
-    var l = GraphLowerer(model: model)
+    var l = GraphLowerer(model: model, mode: .training(updatesState: false))
     let v = l.lower(e)
     l.graph.outputs.append(("value", v))
     return l.graph
@@ -83,8 +89,18 @@ public enum Lowering {
 
 /// Builds one graph, sharing each source, constant and `let` value within it.
 struct GraphLowerer {
+  /// Training graphs normalise with batch statistics (and may update the running ones)
+  /// and apply dropout; inference graphs (sampling) use running statistics and no dropout.
+  enum Mode {
+    case training(updatesState: Bool)
+    case inference
+  }
+
   let model: Model
+  let mode: Mode
   var graph = Graph()
+  /// Uniform feeds this graph reads (dropout masks), one per call of a dropout layer.
+  private(set) var randomFeeds: [FeedDecl] = []
   private var sources: [Op: ValueID] = [:]
   private var bindingValues: [String: ValueID] = [:]
   private var constants: [ConstantKey: ValueID] = [:]
@@ -102,7 +118,10 @@ struct GraphLowerer {
     var locals: [String: ValueID] = [:]
   }
 
-  init(model: Model) { self.model = model }
+  init(model: Model, mode: Mode) {
+    self.model = model
+    self.mode = mode
+  }
 
   private mutating func source(_ op: Op, shape: [Int]) -> ValueID {
     if let v = sources[op] { return v }
@@ -124,6 +143,19 @@ struct GraphLowerer {
       if let p = n.parameters.first(where: { $0.name == name }) { return p.shape }
     }
     preconditionFailure("unknown parameter \(name)")
+  }
+
+  private mutating func parameter(_ name: String) -> ValueID {
+    source(.parameter(name), shape: parameterShape(name))
+  }
+
+  private mutating func reshape(_ v: ValueID, _ shape: [Int]) -> ValueID {
+    graph.shape(of: v) == shape ? v : graph.add(.reshape, v, shape: shape)
+  }
+
+  /// `v` `[n]` spread over `rows` rows: `[rows, n]`.
+  private mutating func rows(_ v: ValueID, _ rows: Int) -> ValueID {
+    graph.add(.broadcastAxis(axis: 0, length: rows), v)
   }
 
   mutating func lower(_ e: TypedExpr) -> ValueID {
@@ -206,6 +238,45 @@ struct GraphLowerer {
       return graph.add(.mean, lower(args[0]))
     case .sum:
       return graph.add(.sum, lower(args[0]))
+    case .convolution(let instance, let spec):
+      return lowerConvolution(instance, spec, lower(args[0]), type: type)
+    case .batchNorm(let instance, let momentum, let eps):
+      return lowerBatchNorm(instance, momentum: Float(momentum), eps: Float(eps), lower(args[0]))
+    case .layerNorm(let instance, let eps):
+      return lowerLayerNorm(instance, eps: Float(eps), lower(args[0]))
+    case .dropout(let instance, let rate):
+      let x = lower(args[0])
+      guard case .training = mode, rate > 0 else { return x }
+      let shape = graph.shape(of: x)
+      let name = "random \(instance) #\(randomFeeds.filter { $0.name.hasPrefix("random \(instance) #") }.count)"
+      randomFeeds.append(FeedDecl(name: name, shape: shape, random: true))
+      let mask = graph.add(.dropoutMask(rate: Float(rate)), graph.add(.input(name), shape: shape))
+      return graph.add(.binary(.multiply), x, mask)
+    case .upsample(let f):
+      // Nearest neighbour: each spatial axis gets a new axis of f copies after it, and the
+      // two are joined (row-major, so position h·f + i is copy i of row h).
+      let x = lower(args[0])
+      let s = graph.shape(of: x)
+      if s.count == 3 {
+        return reshape(graph.add(.broadcastAxis(axis: 2, length: f), x), [s[0], s[1] * f, s[2]])
+      }
+      let widened = graph.add(.broadcastAxis(axis: 3, length: f), x)
+      let both = graph.add(.broadcastAxis(axis: 2, length: f), widened)
+      return reshape(both, [s[0], s[1] * f, s[2] * f, s[3]])
+    case .averagePool(let k):
+      // Windows become axes of their own, which are averaged away.
+      let x = lower(args[0])
+      let s = graph.shape(of: x)
+      if s.count == 3 {
+        return graph.add(.reduceAxis(.mean, axis: 2), reshape(x, [s[0], s[1] / k, k, s[2]]))
+      }
+      let t = reshape(x, [s[0], s[1] / k, k, s[2] / k, k, s[3]])
+      return graph.add(.reduceAxis(.mean, axis: 2), graph.add(.reduceAxis(.mean, axis: 4), t))
+    case .embedding(let instance, let classes, _):
+      let labels = lower(args[0])
+      return graph.add(
+        .matmul(transposeA: false, transposeB: false), graph.add(.oneHot(classes: classes), labels),
+        parameter(instance + ".table"))
     case .accuracy:
       let p = lower(args[0])
       let shape = graph.shape(of: p)
@@ -223,6 +294,83 @@ struct GraphLowerer {
       }
       return graph.add(.loss(Self.loss(kind)), p, t)
     }
+  }
+
+  /// Convolutions run on NHWC; a 1-D one is a 2-D one over an image of height 1.
+  private mutating func lowerConvolution(_ instance: String, _ spec: ConvolutionSpec, _ input: ValueID, type: ValueType)
+    -> ValueID
+  {
+    var x = input
+    let inShape = graph.shape(of: x)
+    var outShape = type.shape.map(\.value)
+    if spec.rank == 1 {
+      x = reshape(x, [inShape[0], 1, inShape[1], inShape[2]])
+      outShape = [outShape[0], 1, outShape[1], outShape[2]]
+    }
+    let geometry =
+      spec.rank == 2
+      ? ConvGeometry(
+        kernel: (spec.kernel, spec.kernel), stride: (spec.stride, spec.stride), padding: (spec.padding, spec.padding))
+      : ConvGeometry(kernel: (1, spec.kernel), stride: (1, spec.stride), padding: (0, spec.padding))
+    let w = parameter(instance + ".weight")
+    var y =
+      spec.transposed
+      ? graph.add(.convTranspose(geometry), x, w, shape: outShape) : graph.add(.conv(geometry), x, w)
+    if spec.bias { y = graph.add(.addBias, y, parameter(instance + ".bias")) }
+    return reshape(y, type.shape.map(\.value))
+  }
+
+  /// Batch norm as arithmetic on `[rows, channels]`: while training, each channel's batch
+  /// mean and variance (and the running statistics move toward them); when sampling, the
+  /// running statistics. Built from ops whose derivatives are known, so it needs no rule
+  /// of its own.
+  private mutating func lowerBatchNorm(_ instance: String, momentum: Float, eps: Float, _ input: ValueID) -> ValueID {
+    let shape = graph.shape(of: input)
+    let c = shape.last!
+    let r = shape.reduce(1, *) / c
+    let x = reshape(input, [r, c])
+    let mean: ValueID
+    let variance: ValueID
+    switch mode {
+    case .training(let updatesState):
+      mean = graph.add(.reduceAxis(.mean, axis: 0), x)
+      let centered = graph.add(.binary(.subtract), x, rows(mean, r))
+      variance = graph.add(.reduceAxis(.mean, axis: 0), graph.add(.unary(.square), centered))
+      if updatesState {
+        let runningMean = source(.state(instance + ".running_mean"), shape: [c])
+        let runningVar = source(.state(instance + ".running_var"), shape: [c])
+        // PyTorch keeps the unbiased variance in its running statistics.
+        let u1 = graph.add(.updateState(momentum: momentum, correction: 1), mean, runningMean)
+        let u2 = graph.add(
+          .updateState(momentum: momentum, correction: Float(r) / Float(max(r - 1, 1))), variance, runningVar)
+        graph.outputs.append(("state \(instance).running_mean \(u1)", u1))
+        graph.outputs.append(("state \(instance).running_var \(u2)", u2))
+      }
+    case .inference:
+      mean = source(.state(instance + ".running_mean"), shape: [c])
+      variance = source(.state(instance + ".running_var"), shape: [c])
+    }
+    let std = graph.add(.unary(.sqrt), graph.add(.binary(.add), variance, constant(eps, shape: [])))
+    let normalized = graph.add(
+      .binary(.divide), graph.add(.binary(.subtract), x, rows(mean, r)), rows(std, r))
+    let scaled = graph.add(.binary(.multiply), normalized, rows(parameter(instance + ".scale"), r))
+    let y = graph.add(.addBias, scaled, parameter(instance + ".shift"))
+    return reshape(y, shape)
+  }
+
+  /// Layer norm: each row of `[rows, features]` to mean 0 and variance 1, then scaled.
+  private mutating func lowerLayerNorm(_ instance: String, eps: Float, _ input: ValueID) -> ValueID {
+    let shape = graph.shape(of: input)
+    let c = shape.last!
+    let r = shape.reduce(1, *) / c
+    let x = reshape(input, [r, c])
+    let mean = graph.add(.reduceAxis(.mean, axis: 1), x)
+    let centered = graph.add(.binary(.subtract), x, graph.add(.broadcastAxis(axis: 1, length: c), mean))
+    let variance = graph.add(.reduceAxis(.mean, axis: 1), graph.add(.unary(.square), centered))
+    let std = graph.add(.unary(.sqrt), graph.add(.binary(.add), variance, constant(eps, shape: [])))
+    let normalized = graph.add(.binary(.divide), centered, graph.add(.broadcastAxis(axis: 1, length: c), std))
+    let scaled = graph.add(.binary(.multiply), normalized, rows(parameter(instance + ".scale"), r))
+    return reshape(graph.add(.addBias, scaled, parameter(instance + ".shift")), shape)
   }
 
   /// Sums and means map to one op; the variance is the mean square deviation from the

@@ -56,7 +56,7 @@ public enum CrossStepReuse {
         return s
       }
       var replace: [ValueID: String] = [:]
-      for inst in g.instructions where !inst.op.isSource && inst.op.resultCount == 1 {
+      for inst in g.instructions where !inst.op.isSource && !inst.op.hasSideEffects && inst.op.resultCount == 1 {
         let v = inst.results[0]
         guard let key = ids[v.index], let (i, producer) = available[key] else { continue }
         guard keys.parameters(of: key).isDisjoint(with: updated(since: i)) else { continue }
@@ -83,7 +83,7 @@ public enum CrossStepReuse {
       }
       // Values of this step become available to later ones (keyed before replacement, so
       // a value reused here is found under the same key later).
-      for inst in g.instructions where !inst.op.isSource && inst.op.resultCount == 1 {
+      for inst in g.instructions where !inst.op.isSource && !inst.op.hasSideEffects && inst.op.resultCount == 1 {
         if let key = ids[inst.results[0].index], available[key] == nil, replace[inst.results[0]] == nil {
           available[key] = (j, inst.results[0])
         }
@@ -137,7 +137,7 @@ extension Op {
   /// Sources have no operands; their values come from outside the graph.
   public var isSource: Bool {
     switch self {
-    case .input, .parameter, .constant: true
+    case .input, .parameter, .constant, .state: true
     default: false
     }
   }

@@ -68,6 +68,7 @@ public struct CommonSubexpressions: GraphPass {
     var dead: Set<Int> = []
     for i in g.instructions.indices {
       let inst = g.instructions[i]
+      if inst.op.hasSideEffects { continue }
       let key = Key(op: inst.op, operands: inst.operands, shape: g.shape(of: inst.results[0]))
       if let prior = seen[key] {
         for (old, new) in zip(inst.results, prior) { g.replaceUses(of: old, with: new) }
@@ -140,7 +141,7 @@ public struct DeadCode: GraphPass {
     var dead: Set<Int> = []
     for i in stride(from: g.instructions.count - 1, through: 0, by: -1) {
       let inst = g.instructions[i]
-      if inst.results.contains(where: { live[$0.index] }) {
+      if inst.op.hasSideEffects || inst.results.contains(where: { live[$0.index] }) {
         for o in inst.operands { live[o.index] = true }
       } else {
         dead.insert(i)

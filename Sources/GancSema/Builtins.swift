@@ -13,6 +13,8 @@ public enum OptionKind: Sendable, Hashable {
   case sizes
   /// An axis: its index (negative counts from the end) or the name of its dimension (`B`).
   case axis
+  /// A whole number, zero or more (padding).
+  case count
 }
 
 /// An axis as written: resolved against the operand's shape by the rule that uses it.
@@ -122,7 +124,9 @@ extension BuiltinSignature {
     "l1loss": "l1", "l1_loss": "l1", "mean_absolute_error": "l1",
   ]
 
-  static let list: [BuiltinSignature] = [
+  static let list: [BuiltinSignature] = coreList + layerList
+
+  static let coreList: [BuiltinSignature] = [
     BuiltinSignature(
       name: "dense", category: .layer, summary: "a fully connected layer over the last axis: x · W + b",
       operands: .exactly(1),

@@ -432,6 +432,21 @@ extension Checker {
       return .number(v)
     case .sizes:
       return evaluateSizes([e])
+    case .count:
+      if case .float = e.kind {
+        report(
+          Diagnostic(
+            .optionType, "`\(spec.name)` of `\(callee)` is a whole number", at: Label(e.range, "not a whole number")))
+        return nil
+      }
+      guard let d = evaluateDim(e) else { return nil }
+      guard d.value >= 0 else {
+        report(
+          Diagnostic(
+            .optionRange, "`\(spec.name)` of `\(callee)` cannot be negative, not \(d.value)", at: Label(e.range)))
+        return nil
+      }
+      return .size(d)
     case .axis:
       switch e.kind {
       case .integer(let v): return .axis(.index(v))

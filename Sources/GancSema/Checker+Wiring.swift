@@ -33,7 +33,7 @@ extension Checker {
       return GradientFlow()  // class labels carry no gradient
     case .operation(let op, let xs):
       var f = GradientFlow()
-      if case .dense = op, let owner = net?.name ?? currentOwner(of: e) { f.nets.insert(owner) }
+      if op.instance != nil, let owner = net?.name ?? currentOwner(of: e) { f.nets.insert(owner) }
       for x in xs { f.formUnion(gradientFlow(x, locals: locals, throughDetach: throughDetach)) }
       return f
     case .call(let name, let args):
@@ -57,7 +57,7 @@ extension Checker {
 
   /// The network a dense layer belongs to, from its instance name `NET.dense_k`.
   private func currentOwner(of e: TypedExpr) -> String? {
-    if case .operation(.dense(let instance, _, _, _), _) = e.kind {
+    if case .operation(let op, _) = e.kind, let instance = op.instance {
       return instance.split(separator: ".").first.map(String.init)
     }
     return nil

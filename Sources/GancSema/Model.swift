@@ -169,6 +169,15 @@ public struct ParameterSpec: Sendable, Hashable {
   public var name: String
   public var shape: [Int]
   public var initializer: Initializer
+  /// False for state the optimiser does not touch (batch norm's running statistics).
+  public var trainable: Bool = true
+
+  public init(name: String, shape: [Int], initializer: Initializer, trainable: Bool = true) {
+    self.name = name
+    self.shape = shape
+    self.initializer = initializer
+    self.trainable = trainable
+  }
 }
 
 public struct LossSpec: Sendable {

@@ -9,6 +9,35 @@ public enum ActivationKind: Hashable, Sendable {
   case sigmoid
 }
 
+/// A convolution layer's attributes.
+public struct ConvolutionSpec: Hashable, Sendable {
+  /// 1 for `[B, T, C]`, 2 for `[B, H, W, C]`.
+  public var rank: Int
+  public var transposed: Bool
+  public var inChannels: Int
+  public var filters: Int
+  public var kernel: Int
+  public var stride: Int
+  public var padding: Int
+  public var outputPadding: Int
+  public var bias: Bool
+
+  public init(
+    rank: Int, transposed: Bool, inChannels: Int, filters: Int, kernel: Int, stride: Int, padding: Int,
+    outputPadding: Int, bias: Bool
+  ) {
+    self.rank = rank
+    self.transposed = transposed
+    self.inChannels = inChannels
+    self.filters = filters
+    self.kernel = kernel
+    self.stride = stride
+    self.padding = padding
+    self.outputPadding = outputPadding
+    self.bias = bias
+  }
+}
+
 /// A statistic over an axis.
 public enum Reduction: String, Hashable, Sendable {
   case sum, mean
@@ -38,6 +67,21 @@ public enum Operation: Hashable, Sendable {
   /// `x · W + b` over the last axis. `instance` names the layer's parameters
   /// (`G.dense_0` owns `G.dense_0.weight` of shape `[inFeatures, units]` and `.bias`).
   case dense(instance: String, inFeatures: Int, units: Int, bias: Bool)
+  /// A convolution (or transposed one) over `[B, H, W, C]` (`rank` 2) or `[B, T, C]` (1).
+  case convolution(instance: String, ConvolutionSpec)
+  /// Normalisation over every axis but the last, with learnt scale and shift; running
+  /// statistics for sampling.
+  case batchNorm(instance: String, momentum: Double, eps: Double)
+  /// Normalisation over the last axis, with learnt scale and shift.
+  case layerNorm(instance: String, eps: Double)
+  /// Zeroes a fraction `rate` of the values while training (and scales the rest up).
+  case dropout(instance: String, rate: Double)
+  /// Each spatial position repeated `factor` times along each spatial axis.
+  case upsample(factor: Int)
+  /// The mean over `size`-wide windows along each spatial axis.
+  case averagePool(size: Int)
+  /// Class labels to learnt vectors: `[...] class(K) → [..., dim]`.
+  case embedding(instance: String, classes: Int, dim: Int)
   case activation(ActivationKind)
   /// Concatenation along an axis.
   case concat(axis: Int)
@@ -97,6 +141,18 @@ public struct TypedExpr: Sendable {
     switch kind {
     case .call(_, let args), .operation(_, let args): args
     default: []
+    }
+  }
+}
+
+extension Operation {
+  /// The layer instance that owns this operation's parameters, if it has any.
+  public var instance: String? {
+    switch self {
+    case .dense(let i, _, _, _), .convolution(let i, _), .batchNorm(let i, _, _), .layerNorm(let i, _),
+      .embedding(let i, _, _):
+      i
+    default: nil
     }
   }
 }

@@ -169,6 +169,17 @@ let vjpCases: [VJPCase] = {
   cases.append(VJPCase("broadcast [] → [3, 4]", .broadcast, [scalar], shape: [3, 4]))
   cases.append(VJPCase("broadcast [1] → [2, 3]", .broadcast, [S(1)], shape: [2, 3]))
   cases.append(VJPCase("broadcast [1, 1] → [2, 2]", .broadcast, [S(1, 1)], shape: [2, 2]))
+  // Convolutions (NHWC): strides, padding, rectangular kernels, and their transposes.
+  let k3s1p1 = ConvGeometry(kernel: (3, 3), stride: (1, 1), padding: (1, 1))
+  let k4s2p1 = ConvGeometry(kernel: (4, 4), stride: (2, 2), padding: (1, 1))
+  let k1x3s1p0 = ConvGeometry(kernel: (1, 3), stride: (1, 2), padding: (0, 1))
+  cases.append(VJPCase("conv k3 s1 p1", .conv(k3s1p1), [S(2, 4, 4, 2), S(3, 3, 2, 3)]))
+  cases.append(VJPCase("conv k4 s2 p1", .conv(k4s2p1), [S(1, 6, 6, 2), S(4, 4, 2, 2)]))
+  cases.append(VJPCase("conv 1×3 s2 (a 1-D conv)", .conv(k1x3s1p0), [S(2, 1, 7, 2), S(1, 3, 2, 3)]))
+  cases.append(
+    VJPCase("conv_transpose k4 s2 p1", .convTranspose(k4s2p1), [S(1, 3, 3, 2), S(4, 4, 3, 2)], shape: [1, 6, 6, 3]))
+  cases.append(
+    VJPCase("conv_transpose k3 s1 p1", .convTranspose(k3s1p1), [S(2, 3, 3, 2), S(3, 3, 1, 2)], shape: [2, 3, 3, 1]))
   cases.append(VJPCase("sum over axis 0", .reduceAxis(.sum, axis: 0), [S(3, 2, 2)]))
   cases.append(VJPCase("mean over axis 1", .reduceAxis(.mean, axis: 1), [S(2, 4, 3)]))
   cases.append(VJPCase("mean over the last axis", .reduceAxis(.mean, axis: -1), [S(3, 5)]))

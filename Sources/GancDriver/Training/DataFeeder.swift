@@ -65,13 +65,22 @@ final class DataFeeder {
       noiseStreams[n.name] = RandomStream(seed: seed, name: prefix + "noise " + n.name)
     }
     sourceOrder = sources.keys.sorted()
+    randomStream = RandomStream(seed: seed, name: prefix + "random feeds")
   }
 
-  /// Draws the next batch of every data set and fresh noise into the feed buffers.
+  /// Draws the next batch of every data set, fresh noise and the compiler's random feeds
+  /// (dropout masks) into the feed buffers.
   func fillAll() {
     for name in sourceOrder { fillData(name) }
     for n in model.noises { fillNoise(n, stream: &noiseStreams[n.name]!) }
+    for name in randomFeeds {
+      if let buf = feeds.buffer(name) { randomStream.fillUniform(buf, low: 0, high: 1) }
+    }
   }
+
+  /// Feeds the compiler added that want fresh uniform values every iteration.
+  var randomFeeds: [String] = []
+  private var randomStream: RandomStream
 
   private func fillData(_ name: String) {
     let source = sources[name]!
@@ -147,6 +156,7 @@ final class DataFeeder {
       if let sampler = s.sampler { samplers[name] = sampler.state } else { streams["data " + name] = s.rng.counter }
     }
     for (name, s) in noiseStreams { streams["noise " + name] = s.counter }
+    streams["random feeds"] = randomStream.counter
     return State(samplers: samplers, streams: streams)
   }
 
@@ -170,6 +180,7 @@ final class DataFeeder {
         s.rng.counter = c
       }
     }
+    randomStream.counter = state.streams["random feeds"] ?? 0
     for name in Array(noiseStreams.keys) {
       guard let c = state.streams["noise " + name] else {
         throw DriverError("the checkpoint has no position for noise `\(name)`")

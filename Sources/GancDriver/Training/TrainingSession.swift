@@ -40,6 +40,7 @@ final class TrainingSession {
       throw .data(error)
     }
     feeder = DataFeeder(model: model, data: data, feeds: feeds, seed: seed)
+    feeder.randomFeeds = module.feeds.filter(\.random).map(\.name)
     var optimizers: [String: OptimizerState] = [:]
     var runners: [StepRunner] = []
     for step in module.steps {

@@ -54,8 +54,9 @@ public final class Executable {
         p.initialize(repeating: c, count: graph.elementCount(of: inst.results[0]))
       }
     }
-    for inst in graph.instructions {
-      if let k = try Kernel.make(inst, graph: graph, pointers: pointers) { plan.append(k) }
+    for (i, inst) in graph.instructions.enumerated() {
+      let scratch = memory.scratch[i].map { workspace.base + $0 }
+      if let k = try Kernel.make(inst, graph: graph, pointers: pointers, scratch: scratch) { plan.append(k) }
     }
     for (name, v) in graph.outputs {
       guard let p = pointers[v.index] else { throw RuntimeError("output \(name) has no storage") }

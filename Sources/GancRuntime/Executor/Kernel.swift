@@ -29,10 +29,15 @@ enum Kernel {
   case lossGrad(LossFunction, p: P, t: P, count: Int, dx: P)
   case lossWithGrad(LossFunction, p: P, t: P, count: Int, out: P, dx: P)
   case accuracy(p: P, t: P, count: Int, out: P)
+  case conv(ConvShape, large: P, weights: P, small: P, scratch: P)
+  case convTranspose(ConvShape, small: P, weights: P, large: P, scratch: P)
+  case convFilterGrad(ConvShape, large: P, small: P, weights: P, scratch: P)
+  case updateState(statistic: P, state: P, count: Int, momentum: Float, correction: Float)
+  case dropoutMask(u: P, mask: P, count: Int, rate: Float)
 
   /// The kernel for `inst`, or nil for instructions that need no work at run time
   /// (sources, whose values are already in place).
-  static func make(_ inst: Instruction, graph g: Graph, pointers: [P?]) throws(RuntimeError) -> Kernel? {
+  static func make(_ inst: Instruction, graph g: Graph, pointers: [P?], scratch: P?) throws(RuntimeError) -> Kernel? {
     func ptr(_ v: ValueID) throws(RuntimeError) -> P {
       guard let p = pointers[v.index] else { throw RuntimeError("value \(v) has no storage") }
       return p
@@ -45,9 +50,35 @@ enum Kernel {
     }
     let o = inst.operands
     let r = inst.results
+    func convShape(large: [Int], small: [Int], _ geometry: ConvGeometry) -> ConvShape {
+      ConvShape(
+        n: large[0], h: large[1], w: large[2], c: large[3], oh: small[1], ow: small[2], o: small[3], geometry: geometry)
+    }
+    func scratchPointer() throws(RuntimeError) -> P {
+      guard let scratch else { throw RuntimeError("\(inst.op.mnemonic) has no scratch memory") }
+      return scratch
+    }
     switch inst.op {
-    case .input, .parameter, .constant:
+    case .input, .parameter, .constant, .state:
       return nil
+    case .conv(let geo):
+      return .conv(
+        convShape(large: g.shape(of: o[0]), small: g.shape(of: r[0]), geo), large: try ptr(o[0]),
+        weights: try ptr(o[1]),
+        small: try ptr(r[0]), scratch: try scratchPointer())
+    case .convTranspose(let geo):
+      return .convTranspose(
+        convShape(large: g.shape(of: r[0]), small: g.shape(of: o[0]), geo), small: try ptr(o[0]),
+        weights: try ptr(o[1]), large: try ptr(r[0]), scratch: try scratchPointer())
+    case .convFilterGrad(let geo):
+      return .convFilterGrad(
+        convShape(large: g.shape(of: o[0]), small: g.shape(of: o[1]), geo), large: try ptr(o[0]),
+        small: try ptr(o[1]), weights: try ptr(r[0]), scratch: try scratchPointer())
+    case .updateState(let momentum, let correction):
+      return .updateState(
+        statistic: try ptr(o[0]), state: try ptr(o[1]), count: count(o[0]), momentum: momentum, correction: correction)
+    case .dropoutMask(let rate):
+      return .dropoutMask(u: try ptr(o[0]), mask: try ptr(r[0]), count: count(r[0]), rate: rate)
     case .stopGradient:
       throw RuntimeError("stop_gradient must be removed before a graph runs")
     case .matmul(let ta, let tb):
@@ -222,6 +253,16 @@ enum Kernel {
       case .mse: Kernels.mseGradient(a: p, b: t, count: count, scale: 1, da: dx)
       case .l1: Kernels.l1Gradient(a: p, b: t, count: count, scale: 1, da: dx)
       }
+    case .conv(let s, let large, let weights, let small, let scratch):
+      Kernels.conv(s, large: large, weights: weights, small: small, scratch: scratch)
+    case .convTranspose(let s, let small, let weights, let large, let scratch):
+      Kernels.convTranspose(s, small: small, weights: weights, large: large, scratch: scratch)
+    case .convFilterGrad(let s, let large, let small, let weights, let scratch):
+      Kernels.convFilterGrad(s, large: large, small: small, weights: weights, scratch: scratch)
+    case .updateState(let statistic, let state, let count, let momentum, let correction):
+      Kernels.updateState(statistic: statistic, state: state, count: count, momentum: momentum, correction: correction)
+    case .dropoutMask(let u, let mask, let count, let rate):
+      Kernels.dropoutMask(u, mask, count: count, rate: rate)
     case .accuracy(let p, let t, let count, let out):
       out.pointee = Kernels.accuracy(logits: p, targets: t, count: count)
     case .lossWithGrad(let f, let p, let t, let count, let out, let dx):

@@ -2,7 +2,7 @@ import GancIR
 
 /// Where each value of a graph lives while the graph runs.
 public enum ValueStorage: Sendable, Hashable {
-  /// A parameter, in the parameter store.
+  /// A parameter (or training state), in the parameter store.
   case parameter(String)
   /// A fed batch, in the feed store.
   case feed(String)
@@ -22,6 +22,8 @@ public enum ValueStorage: Sendable, Hashable {
 /// buffer, not three.
 public struct MemoryPlan: Sendable {
   public var storage: [ValueStorage?]
+  /// The workspace offset of each instruction's scratch memory, if it needs any.
+  public var scratch: [Int?]
   public var workspaceSize: Int
   public var constantsSize: Int
   /// The sum of all intermediate values' sizes: what a plan without reuse would need.
@@ -40,7 +42,7 @@ public struct MemoryPlan: Sendable {
     for inst in g.instructions {
       let r = inst.results[0]
       switch inst.op {
-      case .parameter(let n): storage[r.index] = .parameter(n)
+      case .parameter(let n), .state(let n): storage[r.index] = .parameter(n)
       case .input(let n): storage[r.index] = .feed(n)
       case .constant:
         storage[r.index] = .constant(offset: constantsSize)
@@ -70,7 +72,16 @@ public struct MemoryPlan: Sendable {
     var unplanned = 0
     var inPlace = 0
     var owner: [Int: ValueID] = [:]  // workspace offset -> value currently holding it
+    var scratch = [Int?](repeating: nil, count: g.instructions.count)
     for (i, inst) in g.instructions.enumerated() {
+      // Scratch lives only while its instruction runs: placed with the results, released at once.
+      let need = inst.op.scratchCount(
+        operands: inst.operands.map { g.shape(of: $0) }, results: inst.results.map { g.shape(of: $0) })
+      if need > 0 {
+        let off = allocator.allocate(Self.aligned(need))
+        scratch[i] = off
+        unplanned += Self.aligned(need)
+      }
       if inst.op == .reshape, root[inst.results[0].index] != inst.results[0].index {
         storage[inst.results[0].index] = storage[root[inst.results[0].index]]
         continue
@@ -99,6 +110,9 @@ public struct MemoryPlan: Sendable {
           owner[off] = nil
         }
       }
+      if let off = scratch[i] {
+        allocator.release(off, Self.aligned(need))
+      }
       // Results nobody reads die at once.
       for r in inst.results where lastUse[r.index] == -1 {
         if case .workspace(let off) = storage[r.index], owner[off] == r {
@@ -108,6 +122,7 @@ public struct MemoryPlan: Sendable {
       }
     }
     self.storage = storage
+    self.scratch = scratch
     self.workspaceSize = allocator.highWater
     self.constantsSize = constantsSize
     self.unplannedSize = unplanned

@@ -34,7 +34,7 @@ enum ReferenceInterpreter {
       let r = inst.results
       var out: [[Double]] = []
       switch inst.op {
-      case .input(let n), .parameter(let n):
+      case .input(let n), .parameter(let n), .state(let n):
         guard let s = sources[n], s.count == count(r[0]) else {
           throw Failure(description: "no values (or the wrong number) for source \(n)")
         }
@@ -183,6 +183,16 @@ enum ReferenceInterpreter {
           }
         ]
 
+      case .conv(let geo):
+        out = [referenceConv(value(o[0]), shape(o[0]), value(o[1]), shape(o[1]), geo, small: shape(r[0]))]
+      case .convTranspose(let geo):
+        out = [referenceConvTranspose(value(o[0]), shape(o[0]), value(o[1]), geo, large: shape(r[0]))]
+      case .convFilterGrad(let geo):
+        out = [referenceConvFilterGrad(value(o[0]), shape(o[0]), value(o[1]), shape(o[1]), geo)]
+      case .updateState:
+        out = [[0]]  // the state's update is the runtime's business; the value is a placeholder
+      case .dropoutMask(let rate):
+        out = [value(o[0]).map { $0 >= Double(rate) ? 1 / (1 - Double(rate)) : 0 }]
       case .accuracy:
         let (p, t) = (value(o[0]), value(o[1]))
         out = [[Double(zip(p, t).filter { ($0 > 0) == ($1 > 0.5) }.count) / Double(p.count)]]
@@ -332,4 +342,87 @@ func ravel(_ idx: [Int], _ shape: [Int]) -> Int {
   var i = 0
   for k in shape.indices { i = i * shape[k] + idx[k] }
   return i
+}
+
+/// The direct definition of a convolution over NHWC, one multiply-add at a time:
+/// `small[n, y, x, o] = Σ large[n, y·s + i − p, x·s + j − p, c] · w[i, j, c, o]`.
+func referenceConv(
+  _ large: [Double], _ ls: [Int], _ w: [Double], _ ws: [Int], _ g: ConvGeometry, small ss: [Int]
+) -> [Double] {
+  var out = [Double](repeating: 0, count: ss.reduce(1, *))
+  for n in 0..<ss[0] {
+    for y in 0..<ss[1] {
+      for x in 0..<ss[2] {
+        for o in 0..<ss[3] {
+          var acc = 0.0
+          for i in 0..<g.kernelH {
+            for j in 0..<g.kernelW {
+              let iy = y * g.strideH + i - g.padH
+              let ix = x * g.strideW + j - g.padW
+              guard iy >= 0, iy < ls[1], ix >= 0, ix < ls[2] else { continue }
+              for c in 0..<ls[3] {
+                acc += large[ravel([n, iy, ix, c], ls)] * w[ravel([i, j, c, o], ws)]
+              }
+            }
+          }
+          out[ravel([n, y, x, o], ss)] = acc
+        }
+      }
+    }
+  }
+  return out
+}
+
+/// The transposed convolution by its definition: each small-side value spreads through the
+/// kernel onto the large side.
+func referenceConvTranspose(
+  _ small: [Double], _ ss: [Int], _ w: [Double], _ g: ConvGeometry, large ls: [Int]
+) -> [Double] {
+  let ws = [g.kernelH, g.kernelW, ls[3], ss[3]]
+  var out = [Double](repeating: 0, count: ls.reduce(1, *))
+  for n in 0..<ss[0] {
+    for y in 0..<ss[1] {
+      for x in 0..<ss[2] {
+        for o in 0..<ss[3] {
+          let v = small[ravel([n, y, x, o], ss)]
+          for i in 0..<g.kernelH {
+            for j in 0..<g.kernelW {
+              let iy = y * g.strideH + i - g.padH
+              let ix = x * g.strideW + j - g.padW
+              guard iy >= 0, iy < ls[1], ix >= 0, ix < ls[2] else { continue }
+              for c in 0..<ls[3] { out[ravel([n, iy, ix, c], ls)] += v * w[ravel([i, j, c, o], ws)] }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out
+}
+
+/// The weights' gradient by its definition: `dw[i, j, c, o] = Σ large[…] · small[…]`.
+func referenceConvFilterGrad(
+  _ large: [Double], _ ls: [Int], _ small: [Double], _ ss: [Int], _ g: ConvGeometry
+) -> [Double] {
+  let ws = [g.kernelH, g.kernelW, ls[3], ss[3]]
+  var out = [Double](repeating: 0, count: ws.reduce(1, *))
+  for n in 0..<ss[0] {
+    for y in 0..<ss[1] {
+      for x in 0..<ss[2] {
+        for i in 0..<g.kernelH {
+          for j in 0..<g.kernelW {
+            let iy = y * g.strideH + i - g.padH
+            let ix = x * g.strideW + j - g.padW
+            guard iy >= 0, iy < ls[1], ix >= 0, ix < ls[2] else { continue }
+            for c in 0..<ls[3] {
+              for o in 0..<ss[3] {
+                out[ravel([i, j, c, o], ws)] += large[ravel([n, iy, ix, c], ls)] * small[ravel([n, y, x, o], ss)]
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out
 }
