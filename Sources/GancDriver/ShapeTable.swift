@@ -88,6 +88,8 @@ enum ShapeTable {
     case .upsample(let f): "upsample(\(f))"
     case .averagePool(let k): "avg_pool(\(k))"
     case .embedding(_, let k, let d): "embedding(\(k) → \(d))"
+    case .recurrent(_, let r):
+      "\(r.cell.rawValue)(\(r.inFeatures) → \(r.units)\(r.layers > 1 ? " × \(r.layers) layers" : ""))"
     }
   }
 

@@ -272,6 +272,9 @@ struct GraphLowerer {
       }
       let t = reshape(x, [s[0], s[1] / k, k, s[2] / k, k, s[3]])
       return graph.add(.reduceAxis(.mean, axis: 2), graph.add(.reduceAxis(.mean, axis: 4), t))
+    case .recurrent(let instance, let spec):
+      return spec.cell == .convGRU
+        ? lowerConvGRU(instance, spec, lower(args[0])) : lowerRecurrent(instance, spec, lower(args[0]))
     case .embedding(let instance, let classes, _):
       let labels = lower(args[0])
       return graph.add(
@@ -356,6 +359,110 @@ struct GraphLowerer {
     let scaled = graph.add(.binary(.multiply), normalized, rows(parameter(instance + ".scale"), r))
     let y = graph.add(.addBias, scaled, parameter(instance + ".shift"))
     return reshape(y, shape)
+  }
+
+  /// `[B, n]` column range `a..<b` (a gate's share of a fused product).
+  private mutating func columns(_ v: ValueID, _ a: Int, _ b: Int) -> ValueID {
+    graph.add(.slice(axis: -1, start: a, length: b - a), v)
+  }
+
+  private mutating func add(_ a: ValueID, _ b: ValueID) -> ValueID { graph.add(.binary(.add), a, b) }
+  private mutating func mul(_ a: ValueID, _ b: ValueID) -> ValueID { graph.add(.binary(.multiply), a, b) }
+  private mutating func sub(_ a: ValueID, _ b: ValueID) -> ValueID { graph.add(.binary(.subtract), a, b) }
+  private mutating func sigmoid(_ v: ValueID) -> ValueID { graph.add(.activation(.sigmoid), v) }
+  private mutating func tanh(_ v: ValueID) -> ValueID { graph.add(.activation(.tanh), v) }
+
+  /// A GRU or LSTM unrolled over time with PyTorch's equations. The input's products for
+  /// every step are one matrix product `[B·T, F] · [F, gates·H]` per layer; each step adds
+  /// the state's product `[B, H] · [H, gates·H]` and applies the gates. The unrolled graph
+  /// is differentiated like any other, which is backpropagation through time.
+  private mutating func lowerRecurrent(_ instance: String, _ spec: RecurrentSpec, _ input: ValueID) -> ValueID {
+    let shape = graph.shape(of: input)
+    let (b, t) = (shape[0], shape[1])
+    let h = spec.units
+    var x = input
+    var last = x
+    for l in 0..<spec.layers {
+      let prefix = "\(instance).layer\(l)"
+      let f = graph.shape(of: x)[2]
+      let g = spec.gates * h
+      let xw = graph.add(
+        .addBias,
+        graph.add(
+          .matmul(transposeA: false, transposeB: false), reshape(x, [b * t, f]), parameter(prefix + ".input_weight")),
+        parameter(prefix + ".input_bias"))
+      let xs = reshape(xw, [b, t, g])
+      var state = constant(0, shape: [b, h])
+      var cell = constant(0, shape: [b, h])
+      var outputs: [ValueID] = []
+      for step in 0..<t {
+        let gi = reshape(graph.add(.slice(axis: 1, start: step, length: 1), xs), [b, g])
+        let gh = graph.add(
+          .addBias,
+          graph.add(.matmul(transposeA: false, transposeB: false), state, parameter(prefix + ".state_weight")),
+          parameter(prefix + ".state_bias"))
+        switch spec.cell {
+        case .gru:
+          let r = sigmoid(add(columns(gi, 0, h), columns(gh, 0, h)))
+          let z = sigmoid(add(columns(gi, h, 2 * h), columns(gh, h, 2 * h)))
+          let n = tanh(add(columns(gi, 2 * h, 3 * h), mul(r, columns(gh, 2 * h, 3 * h))))
+          // h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)
+          state = add(n, mul(z, sub(state, n)))
+        default:
+          let gates = add(gi, gh)
+          let i = sigmoid(columns(gates, 0, h))
+          let fg = sigmoid(columns(gates, h, 2 * h))
+          let c = tanh(columns(gates, 2 * h, 3 * h))
+          let o = sigmoid(columns(gates, 3 * h, 4 * h))
+          cell = add(mul(fg, cell), mul(i, c))
+          state = mul(o, tanh(cell))
+        }
+        outputs.append(reshape(state, [b, 1, h]))
+      }
+      x = outputs.count == 1 ? outputs[0] : graph.emit(.concat(axis: 1), outputs)[0]
+      last = state
+    }
+    return spec.sequences ? x : last
+  }
+
+  /// A convolutional GRU over frames `[B, T, H, W, C]`: the gates are convolutions of the
+  /// frame and the state joined along the channels, so the state keeps the frame's size.
+  private mutating func lowerConvGRU(_ instance: String, _ spec: RecurrentSpec, _ input: ValueID) -> ValueID {
+    let shape = graph.shape(of: input)
+    let (b, t, hh, ww) = (shape[0], shape[1], shape[2], shape[3])
+    let f = spec.units
+    let pad = spec.kernel / 2
+    let geometry = ConvGeometry(kernel: (spec.kernel, spec.kernel), stride: (1, 1), padding: (pad, pad))
+    var x = input
+    var last = x
+    for l in 0..<spec.layers {
+      let prefix = "\(instance).layer\(l)"
+      let c = graph.shape(of: x)[4]
+      var state = constant(0, shape: [b, hh, ww, f])
+      var outputs: [ValueID] = []
+      for step in 0..<t {
+        let frame = reshape(graph.add(.slice(axis: 1, start: step, length: 1), x), [b, hh, ww, c])
+        let zr = sigmoid(
+          graph.add(
+            .addBias,
+            graph.add(.conv(geometry), graph.emit(.concat(axis: 3), [frame, state])[0], parameter(prefix + ".gates")),
+            parameter(prefix + ".gates_bias")))
+        let z = columns(zr, 0, f)
+        let r = columns(zr, f, 2 * f)
+        let n = tanh(
+          graph.add(
+            .addBias,
+            graph.add(
+              .conv(geometry), graph.emit(.concat(axis: 3), [frame, mul(r, state)])[0], parameter(prefix + ".candidate")
+            ),
+            parameter(prefix + ".candidate_bias")))
+        state = add(n, mul(z, sub(state, n)))
+        outputs.append(reshape(state, [b, 1, hh, ww, f]))
+      }
+      x = outputs.count == 1 ? outputs[0] : graph.emit(.concat(axis: 1), outputs)[0]
+      last = state
+    }
+    return spec.sequences ? x : last
   }
 
   /// Layer norm: each row of `[rows, features]` to mean 0 and variance 1, then scaled.

@@ -50,11 +50,30 @@ extension BuiltinSignature {
     BuiltinSignature(
       name: "flatten", category: .function, summary: "every axis but the batch joined into one",
       operands: .exactly(1), options: [], rule: { c, s in c.flattenRule(s) }),
+    recurrent(.gru, "a GRU over the time axis of [B, T, F] (PyTorch's equations)"),
+    recurrent(.lstm, "an LSTM over the time axis of [B, T, F] (PyTorch's equations)"),
+    recurrent(.convGRU, "a convolutional GRU over frames [B, T, H, W, C]; its state is [B, H, W, filters]"),
     BuiltinSignature(
       name: "embedding", category: .layer, summary: "class labels to learnt vectors: [...] class(K) → [..., dim]",
       operands: .exactly(1), options: [OptionSpec("dim", .size, .required, "the vector width")],
       rule: { c, s in c.embeddingRule(s) }),
   ]
+
+  private static func recurrent(_ cell: RecurrentSpec.Cell, _ summary: String) -> BuiltinSignature {
+    var options = [
+      OptionSpec(cell == .convGRU ? "filters" : "units", .size, .required, "the state's width"),
+      OptionSpec("layers", .size, .defaulted(.size(.constant(1))), "stacked layers, each reading the one below"),
+      OptionSpec(
+        "sequences", .flag, .defaulted(.flag(true)),
+        "true: every step's state [B, T, ...]; false: the last step's [B, ...]"),
+    ]
+    if cell == .convGRU {
+      options.append(OptionSpec("kernel", .size, .defaulted(.size(.constant(3))), "the convolutions' kernel"))
+    }
+    return BuiltinSignature(
+      name: cell.rawValue, category: .layer, summary: summary, operands: .exactly(1), options: options,
+      rule: { c, s in c.recurrentRule(s, cell) })
+  }
 
   private static func convolution(_ name: String, rank: Int, transposed: Bool, _ summary: String) -> BuiltinSignature {
     var options = [
@@ -335,5 +354,75 @@ extension Checker {
     return TypedExpr(
       .operation(.embedding(instance: instance, classes: classes.value, dim: dim.value), [y]), type, s.range,
       origin: Label(s.calleeRange, "`embedding` gives \(type.explained)"))
+  }
+
+  /// `gru(x, units, layers:, sequences:)` over `[B, T, F]`, `conv_gru2d(x, filters, ...)` over
+  /// `[B, T, H, W, C]`: the output has `units` (or `filters`) in place of the features,
+  /// and loses the time axis when `sequences` is false.
+  mutating func recurrentRule(_ s: CallSite, _ cell: RecurrentSpec.Cell) -> TypedExpr? {
+    let x = s.operands[0]
+    guard requireReal(x, in: s) else { return nil }
+    let rank = cell == .convGRU ? 5 : 3
+    guard x.type.rank == rank else {
+      let layout = cell == .convGRU ? "[B, T, H, W, C]" : "[B, T, F]"
+      report(
+        Diagnostic(
+          .rankMismatch, "`\(s.name)` works on sequences \(layout), but its input is \(x.type.explained)",
+          at: Label(s.calleeRange, "expects \(rank) axes"), secondary: originLabels(x),
+          help: cell == .convGRU
+            ? "frames are [batch, time, height, width, channels]" : "add a feature axis with `reshape(x, B, T, 1)`"))
+      return nil
+    }
+    let units = s.option(cell == .convGRU ? "filters" : "units")!.size!
+    let layers = s.option("layers")!.size!.value
+    let sequences = s.option("sequences")!.flag!
+    let kernel = s.option("kernel")?.size?.value ?? 0
+    if cell == .convGRU, kernel % 2 == 0 {
+      report(
+        Diagnostic(
+          .convolutionArithmetic, "`conv_gru2d` keeps the frame's size, which takes an odd kernel, not \(kernel)",
+          at: Label(s.optionRanges["kernel"] ?? s.calleeRange), help: "use `kernel: \(kernel + 1)`"))
+      return nil
+    }
+    guard let instance = newLayerInstance(s.name, at: s.calleeRange) else { return nil }
+    let f = x.type.shape.last!.value
+    let h = units.value
+    let spec = RecurrentSpec(cell: cell, inFeatures: f, units: h, layers: layers, sequences: sequences, kernel: kernel)
+    var params: [ParameterSpec] = []
+    for l in 0..<layers {
+      let inWidth = l == 0 ? f : h
+      let prefix = "\(instance).layer\(l)"
+      if cell == .convGRU {
+        // Gates z and r from [x, h]; the candidate from [x, r ⊙ h].
+        let fanIn = kernel * kernel * (inWidth + h)
+        params += [
+          ParameterSpec(
+            name: prefix + ".gates", shape: [kernel, kernel, inWidth + h, 2 * h],
+            initializer: .uniformFanIn(fanIn: fanIn)),
+          ParameterSpec(name: prefix + ".gates_bias", shape: [2 * h], initializer: .uniformFanIn(fanIn: fanIn)),
+          ParameterSpec(
+            name: prefix + ".candidate", shape: [kernel, kernel, inWidth + h, h],
+            initializer: .uniformFanIn(fanIn: fanIn)),
+          ParameterSpec(name: prefix + ".candidate_bias", shape: [h], initializer: .uniformFanIn(fanIn: fanIn)),
+        ]
+      } else {
+        // PyTorch's initialisation: every weight and bias uniform in ±1/sqrt(units).
+        let g = spec.gates * h
+        params += [
+          ParameterSpec(name: prefix + ".input_weight", shape: [inWidth, g], initializer: .uniformFanIn(fanIn: h)),
+          ParameterSpec(name: prefix + ".input_bias", shape: [g], initializer: .uniformFanIn(fanIn: h)),
+          ParameterSpec(name: prefix + ".state_weight", shape: [h, g], initializer: .uniformFanIn(fanIn: h)),
+          ParameterSpec(name: prefix + ".state_bias", shape: [g], initializer: .uniformFanIn(fanIn: h)),
+        ]
+      }
+    }
+    addParameters(params)
+    var shape = x.type.shape
+    shape[shape.count - 1] = units
+    if !sequences { shape.remove(at: 1) }
+    let type = ValueType(shape)
+    return TypedExpr(
+      .operation(.recurrent(instance: instance, spec), [x]), type, s.range,
+      origin: Label(s.calleeRange, "`\(s.name)` gives \(type.explained)"))
   }
 }

@@ -38,6 +38,39 @@ public struct ConvolutionSpec: Hashable, Sendable {
   }
 }
 
+/// A recurrent layer's attributes.
+public struct RecurrentSpec: Hashable, Sendable {
+  public enum Cell: String, Hashable, Sendable {
+    /// PyTorch's GRU: reset, update and candidate gates.
+    case gru
+    /// PyTorch's LSTM: input, forget, cell and output gates.
+    case lstm
+    /// A GRU whose products are 2-D convolutions, over frames `[B, T, H, W, C]`.
+    case convGRU = "conv_gru2d"
+  }
+
+  public var cell: Cell
+  public var inFeatures: Int
+  public var units: Int
+  public var layers: Int
+  /// Whether the output is every step's state (`[B, T, ...]`) or the last one's.
+  public var sequences: Bool
+  /// The convolution's kernel, for `convGRU`.
+  public var kernel: Int
+
+  public init(cell: Cell, inFeatures: Int, units: Int, layers: Int, sequences: Bool, kernel: Int = 0) {
+    self.cell = cell
+    self.inFeatures = inFeatures
+    self.units = units
+    self.layers = layers
+    self.sequences = sequences
+    self.kernel = kernel
+  }
+
+  /// Gates per cell: their products share one matrix of `gates × units` columns.
+  public var gates: Int { cell == .lstm ? 4 : 3 }
+}
+
 /// A statistic over an axis.
 public enum Reduction: String, Hashable, Sendable {
   case sum, mean
@@ -82,6 +115,8 @@ public enum Operation: Hashable, Sendable {
   case averagePool(size: Int)
   /// Class labels to learnt vectors: `[...] class(K) → [..., dim]`.
   case embedding(instance: String, classes: Int, dim: Int)
+  /// A recurrent network over the time axis, unrolled when compiled.
+  case recurrent(instance: String, RecurrentSpec)
   case activation(ActivationKind)
   /// Concatenation along an axis.
   case concat(axis: Int)
@@ -150,7 +185,7 @@ extension Operation {
   public var instance: String? {
     switch self {
     case .dense(let i, _, _, _), .convolution(let i, _), .batchNorm(let i, _, _), .layerNorm(let i, _),
-      .embedding(let i, _, _):
+      .embedding(let i, _, _), .recurrent(let i, _):
       i
     default: nil
     }

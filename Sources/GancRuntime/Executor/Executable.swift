@@ -54,9 +54,14 @@ public final class Executable {
         p.initialize(repeating: c, count: graph.elementCount(of: inst.results[0]))
       }
     }
+    // The thread count set now (by `--threads`, or all cores) is the most a product gets;
+    // small ones run on one thread.
+    let threads = Kernels.threadCount
     for (i, inst) in graph.instructions.enumerated() {
       let scratch = memory.scratch[i].map { workspace.base + $0 }
-      if let k = try Kernel.make(inst, graph: graph, pointers: pointers, scratch: scratch) { plan.append(k) }
+      if let k = try Kernel.make(inst, graph: graph, pointers: pointers, scratch: scratch, threads: threads) {
+        plan.append(k)
+      }
     }
     for (name, v) in graph.outputs {
       guard let p = pointers[v.index] else { throw RuntimeError("output \(name) has no storage") }

@@ -4,8 +4,8 @@ import GancIR
 enum Kernel {
   typealias P = UnsafeMutablePointer<Float>
 
-  case gemm(ta: Bool, tb: Bool, m: Int, n: Int, k: Int, a: P, lda: Int, b: P, ldb: Int, c: P)
-  case dense(Activation, m: Int, n: Int, k: Int, x: P, w: P, bias: P?, out: P)
+  case gemm(ta: Bool, tb: Bool, m: Int, n: Int, k: Int, a: P, lda: Int, b: P, ldb: Int, c: P, threads: Int)
+  case dense(Activation, m: Int, n: Int, k: Int, x: P, w: P, bias: P?, out: P, threads: Int)
   case addBias(rows: Int, cols: Int, x: P, bias: P, out: P)
   case sumRows(rows: Int, cols: Int, x: P, out: P)
   case activation(Activation, x: P, y: P, count: Int)
@@ -29,15 +29,17 @@ enum Kernel {
   case lossGrad(LossFunction, p: P, t: P, count: Int, dx: P)
   case lossWithGrad(LossFunction, p: P, t: P, count: Int, out: P, dx: P)
   case accuracy(p: P, t: P, count: Int, out: P)
-  case conv(ConvShape, large: P, weights: P, small: P, scratch: P)
-  case convTranspose(ConvShape, small: P, weights: P, large: P, scratch: P)
-  case convFilterGrad(ConvShape, large: P, small: P, weights: P, scratch: P)
+  case conv(ConvShape, large: P, weights: P, small: P, scratch: P, threads: Int)
+  case convTranspose(ConvShape, small: P, weights: P, large: P, scratch: P, threads: Int)
+  case convFilterGrad(ConvShape, large: P, small: P, weights: P, scratch: P, threads: Int)
   case updateState(statistic: P, state: P, count: Int, momentum: Float, correction: Float)
   case dropoutMask(u: P, mask: P, count: Int, rate: Float)
 
   /// The kernel for `inst`, or nil for instructions that need no work at run time
   /// (sources, whose values are already in place).
-  static func make(_ inst: Instruction, graph g: Graph, pointers: [P?], scratch: P?) throws(RuntimeError) -> Kernel? {
+  static func make(_ inst: Instruction, graph g: Graph, pointers: [P?], scratch: P?, threads: Int) throws(RuntimeError)
+    -> Kernel?
+  {
     func ptr(_ v: ValueID) throws(RuntimeError) -> P {
       guard let p = pointers[v.index] else { throw RuntimeError("value \(v) has no storage") }
       return p
@@ -62,18 +64,20 @@ enum Kernel {
     case .input, .parameter, .constant, .state:
       return nil
     case .conv(let geo):
+      let s = convShape(large: g.shape(of: o[0]), small: g.shape(of: r[0]), geo)
       return .conv(
-        convShape(large: g.shape(of: o[0]), small: g.shape(of: r[0]), geo), large: try ptr(o[0]),
-        weights: try ptr(o[1]),
-        small: try ptr(r[0]), scratch: try scratchPointer())
+        s, large: try ptr(o[0]), weights: try ptr(o[1]), small: try ptr(r[0]), scratch: try scratchPointer(),
+        threads: Kernels.threads(forProductOf: s.rows, s.o, s.columns, upTo: threads))
     case .convTranspose(let geo):
+      let s = convShape(large: g.shape(of: r[0]), small: g.shape(of: o[0]), geo)
       return .convTranspose(
-        convShape(large: g.shape(of: r[0]), small: g.shape(of: o[0]), geo), small: try ptr(o[0]),
-        weights: try ptr(o[1]), large: try ptr(r[0]), scratch: try scratchPointer())
+        s, small: try ptr(o[0]), weights: try ptr(o[1]), large: try ptr(r[0]), scratch: try scratchPointer(),
+        threads: Kernels.threads(forProductOf: s.rows, s.o, s.columns, upTo: threads))
     case .convFilterGrad(let geo):
+      let s = convShape(large: g.shape(of: o[0]), small: g.shape(of: o[1]), geo)
       return .convFilterGrad(
-        convShape(large: g.shape(of: o[0]), small: g.shape(of: o[1]), geo), large: try ptr(o[0]),
-        small: try ptr(o[1]), weights: try ptr(r[0]), scratch: try scratchPointer())
+        s, large: try ptr(o[0]), small: try ptr(o[1]), weights: try ptr(r[0]), scratch: try scratchPointer(),
+        threads: Kernels.threads(forProductOf: s.rows, s.o, s.columns, upTo: threads))
     case .updateState(let momentum, let correction):
       return .updateState(
         statistic: try ptr(o[0]), state: try ptr(o[1]), count: count(o[0]), momentum: momentum, correction: correction)
@@ -88,13 +92,14 @@ enum Kernel {
       let k = ta ? ar : ac
       let n = tb ? br : bc
       return .gemm(
-        ta: ta, tb: tb, m: m, n: n, k: k, a: try ptr(o[0]), lda: ac, b: try ptr(o[1]), ldb: bc, c: try ptr(r[0]))
+        ta: ta, tb: tb, m: m, n: n, k: k, a: try ptr(o[0]), lda: ac, b: try ptr(o[1]), ldb: bc, c: try ptr(r[0]),
+        threads: Kernels.threads(forProductOf: m, n, k, upTo: threads))
     case .dense(let a):
       let (m, k) = rowsCols(o[0])
       let n = g.shape(of: o[1])[1]
       return .dense(
         a, m: m, n: n, k: k, x: try ptr(o[0]), w: try ptr(o[1]), bias: o.count > 2 ? try ptr(o[2]) : nil,
-        out: try ptr(r[0]))
+        out: try ptr(r[0]), threads: Kernels.threads(forProductOf: m, n, k, upTo: threads))
     case .addBias:
       let (rows, cols) = rowsCols(o[0])
       return .addBias(rows: rows, cols: cols, x: try ptr(o[0]), bias: try ptr(o[1]), out: try ptr(r[0]))
@@ -186,14 +191,14 @@ enum Kernel {
 
   func execute() {
     switch self {
-    case .gemm(let ta, let tb, let m, let n, let k, let a, let lda, let b, let ldb, let c):
+    case .gemm(let ta, let tb, let m, let n, let k, let a, let lda, let b, let ldb, let c, let threads):
       Kernels.gemm(
         transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c,
-        ldc: n)
-    case .dense(let act, let m, let n, let k, let x, let w, let bias, let out):
+        ldc: n, threads: threads)
+    case .dense(let act, let m, let n, let k, let x, let w, let bias, let out, let threads):
       Kernels.gemm(
         transposeA: false, transposeB: false, m: m, n: n, k: k, alpha: 1, a: x, lda: k, b: w, ldb: n, beta: 0, c: out,
-        ldc: n)
+        ldc: n, threads: threads)
       if let bias {
         Kernels.biasActivation(rows: m, cols: n, bias: bias, activation: act, data: out)
       } else if act != .identity {
@@ -253,12 +258,12 @@ enum Kernel {
       case .mse: Kernels.mseGradient(a: p, b: t, count: count, scale: 1, da: dx)
       case .l1: Kernels.l1Gradient(a: p, b: t, count: count, scale: 1, da: dx)
       }
-    case .conv(let s, let large, let weights, let small, let scratch):
-      Kernels.conv(s, large: large, weights: weights, small: small, scratch: scratch)
-    case .convTranspose(let s, let small, let weights, let large, let scratch):
-      Kernels.convTranspose(s, small: small, weights: weights, large: large, scratch: scratch)
-    case .convFilterGrad(let s, let large, let small, let weights, let scratch):
-      Kernels.convFilterGrad(s, large: large, small: small, weights: weights, scratch: scratch)
+    case .conv(let s, let large, let weights, let small, let scratch, let threads):
+      Kernels.conv(s, large: large, weights: weights, small: small, scratch: scratch, threads: threads)
+    case .convTranspose(let s, let small, let weights, let large, let scratch, let threads):
+      Kernels.convTranspose(s, small: small, weights: weights, large: large, scratch: scratch, threads: threads)
+    case .convFilterGrad(let s, let large, let small, let weights, let scratch, let threads):
+      Kernels.convFilterGrad(s, large: large, small: small, weights: weights, scratch: scratch, threads: threads)
     case .updateState(let statistic, let state, let count, let momentum, let correction):
       Kernels.updateState(statistic: statistic, state: state, count: count, momentum: momentum, correction: correction)
     case .dropoutMask(let u, let mask, let count, let rate):

@@ -85,23 +85,23 @@ extension Kernels {
   /// `[rows, kh·kw·c] · [kh·kw·c, o]`, whose result is `small` in NHWC order already.
   public static func conv(
     _ s: ConvShape, large: UnsafePointer<Float>, weights: UnsafePointer<Float>, small: UnsafeMutablePointer<Float>,
-    scratch: UnsafeMutablePointer<Float>
+    scratch: UnsafeMutablePointer<Float>, threads: Int = 0
   ) {
     im2col(s, large: large, cols: scratch)
     gemm(
       transposeA: false, transposeB: false, m: s.rows, n: s.o, k: s.columns, alpha: 1, a: scratch, lda: s.columns,
-      b: weights, ldb: s.o, beta: 0, c: small, ldc: s.o)
+      b: weights, ldb: s.o, beta: 0, c: small, ldc: s.o, threads: threads)
   }
 
   /// `large = convTranspose(small, weights)`: `small · weightsᵀ` gives every window's
   /// contribution, and `col2im` adds them up.
   public static func convTranspose(
     _ s: ConvShape, small: UnsafePointer<Float>, weights: UnsafePointer<Float>, large: UnsafeMutablePointer<Float>,
-    scratch: UnsafeMutablePointer<Float>
+    scratch: UnsafeMutablePointer<Float>, threads: Int = 0
   ) {
     gemm(
       transposeA: false, transposeB: true, m: s.rows, n: s.columns, k: s.o, alpha: 1, a: small, lda: s.o, b: weights,
-      ldb: s.o, beta: 0, c: scratch, ldc: s.columns)
+      ldb: s.o, beta: 0, c: scratch, ldc: s.columns, threads: threads)
     fill(large, count: s.n * s.h * s.w * s.c, value: 0)
     col2im(s, cols: scratch, large: large)
   }
@@ -109,12 +109,12 @@ extension Kernels {
   /// `weights' gradient = im2col(large)ᵀ · small`.
   public static func convFilterGrad(
     _ s: ConvShape, large: UnsafePointer<Float>, small: UnsafePointer<Float>, weights: UnsafeMutablePointer<Float>,
-    scratch: UnsafeMutablePointer<Float>
+    scratch: UnsafeMutablePointer<Float>, threads: Int = 0
   ) {
     im2col(s, large: large, cols: scratch)
     gemm(
       transposeA: true, transposeB: false, m: s.columns, n: s.o, k: s.rows, alpha: 1, a: scratch, lda: s.columns,
-      b: small, ldb: s.o, beta: 0, c: weights, ldc: s.o)
+      b: small, ldb: s.o, beta: 0, c: weights, ldc: s.o, threads: threads)
   }
 
   /// `state ← (1 − momentum) · state + momentum · correction · statistic`.
