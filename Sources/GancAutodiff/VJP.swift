@@ -159,7 +159,14 @@ enum VJP {
         want(1) ? g.add(.convFilterGrad(geometry), dy, x[0]) : nil,
       ]
 
-    case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask:
+    case .softmax:
+      // dx = y ⊙ (dy − Σ_j dy_j y_j), the sum along the last axis.
+      let shape = g.shape(of: y)
+      let dot = g.add(.reduceAxis(.sum, axis: shape.count - 1), g.add(.binary(.multiply), dy, y))
+      let spread = g.add(.broadcastAxis(axis: shape.count - 1, length: shape.last!), dot)
+      return [g.add(.binary(.multiply), y, g.add(.binary(.subtract), dy, spread))]
+
+    case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask, .argmax:
       return x.map { _ in nil }
 
     case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad, .accuracy,

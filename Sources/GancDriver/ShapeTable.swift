@@ -20,6 +20,12 @@ enum ShapeTable {
             visit(v)
           }
           return
+        case .block(let instance, _, _, let args):
+          args.forEach(visit)
+          let count = parameterCount(net.parameters.filter { $0.name.hasPrefix(instance + ".") })
+          let short = instance.split(separator: ".").dropFirst().joined(separator: ".")
+          rows.append(("\(short) (block)", e.type.explained, String(count)))
+          return
         case .call(let callee, let args):
           args.forEach(visit)
           let count = model.net(named: callee).map { parameterCount($0.parameters) } ?? 0
@@ -80,6 +86,8 @@ enum ShapeTable {
     case .sum: "sum"
     case .loss(let k): k.rawValue
     case .accuracy: "accuracy"
+    case .softmax: "softmax"
+    case .argmax: "argmax"
     case .convolution(_, let c):
       "conv\(c.transposed ? "_transpose" : "")\(c.rank)d(\(c.inChannels) → \(c.filters), k\(c.kernel) s\(c.stride) p\(c.padding))"
     case .batchNorm: "batch_norm"

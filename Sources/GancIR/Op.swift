@@ -108,6 +108,12 @@ public enum Op: Hashable, Sendable {
   /// `u → mask`: `1 / (1 − rate)` where `u ≥ rate`, else 0, for uniform `u` in [0, 1).
   case dropoutMask(rate: Float)
 
+  // Distributions over the last axis.
+  /// `e^x / Σ e^x` along the last axis (computed with the maximum subtracted).
+  case softmax
+  /// The index of the largest entry along the last axis, which disappears (as a float).
+  case argmax
+
   // Fused ops, made by `GancPasses` from the ones above.
   /// `(x, w[, b]) → act(x · w + b)` in one kernel call: the bias and activation run in
   /// the epilogue of the matrix product.
@@ -131,6 +137,8 @@ extension Op {
     case .convFilterGrad(let g): "conv_filter_grad \(g)"
     case .updateState(let m, let c): "update_state momentum \(m)" + (c == 1 ? "" : " × \(c)")
     case .dropoutMask(let r): "dropout_mask \(r)"
+    case .softmax: "softmax"
+    case .argmax: "argmax"
     case .matmul(let ta, let tb): "matmul" + (ta ? ".tA" : "") + (tb ? ".tB" : "")
     case .addBias: "add_bias"
     case .sumRows: "sum_rows"
@@ -232,9 +240,12 @@ extension Op {
     case .updateState:
       guard arity(2), shapes[0] == shapes[1] else { return fail("statistic and state differ: \(shapes)") }
       return .success([[]])
-    case .dropoutMask:
-      guard arity(1) else { return fail("takes one operand") }
+    case .dropoutMask, .softmax:
+      guard arity(1), !shapes[0].isEmpty else { return fail("takes one operand of rank ≥ 1") }
       return .success([shapes[0]])
+    case .argmax:
+      guard arity(1), !shapes[0].isEmpty else { return fail("takes one operand of rank ≥ 1") }
+      return .success([Array(shapes[0].dropLast())])
     case .matmul(let ta, let tb):
       guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count >= 2
       else { return fail("needs two matrices, got \(shapes)") }

@@ -112,8 +112,10 @@ struct GraphLowerer {
   }
 
   /// An inlined network call: its arguments and the values of its `let`s so far.
+  /// An inlined network call or block use: its `let`s, its arguments, and the values of
+  /// its `let`s lowered so far.
   private struct Frame {
-    var net: NetSpec
+    var definitions: [String: TypedExpr]
     var arguments: [ValueID]
     var locals: [String: ValueID] = [:]
   }
@@ -166,7 +168,7 @@ struct GraphLowerer {
       return frames[frames.count - 1].arguments[i]
     case .local(let n):
       if let v = frames[frames.count - 1].locals[n] { return v }
-      let v = lower(frames[frames.count - 1].net.locals[n]!)
+      let v = lower(frames[frames.count - 1].definitions[n]!)
       frames[frames.count - 1].locals[n] = v
       return v
     case .binding(let n):
@@ -181,8 +183,15 @@ struct GraphLowerer {
       return constant(Float(c), shape: [])
     case .call(let name, let args):
       let values = args.map { lower($0) }
-      frames.append(Frame(net: model.net(named: name)!, arguments: values))
-      let v = lower(frames[frames.count - 1].net.body)
+      let net = model.net(named: name)!
+      frames.append(Frame(definitions: net.locals, arguments: values))
+      let v = lower(net.body)
+      frames.removeLast()
+      return v
+    case .block(_, let body, let locals, let args):
+      let values = args.map { lower($0) }
+      frames.append(Frame(definitions: locals, arguments: values))
+      let v = lower(body)
       frames.removeLast()
       return v
     case .operation(let op, let args):
@@ -280,6 +289,10 @@ struct GraphLowerer {
       return graph.add(
         .matmul(transposeA: false, transposeB: false), graph.add(.oneHot(classes: classes), labels),
         parameter(instance + ".table"))
+    case .softmax:
+      return graph.add(.softmax, lower(args[0]))
+    case .argmax:
+      return graph.add(.argmax, lower(args[0]))
     case .accuracy:
       let p = lower(args[0])
       let shape = graph.shape(of: p)

@@ -180,6 +180,13 @@ extension BuiltinSignature {
     math(.log, "the natural logarithm (of positive values)"),
     math(.square, "x²"),
     BuiltinSignature(
+      name: "softmax", category: .activation, summary: "e^x / Σ e^x over the last axis: a distribution",
+      operands: .exactly(1), options: [], rule: { c, s in c.elementwiseRule(s, .softmax) }),
+    BuiltinSignature(
+      name: "argmax", category: .metric,
+      summary: "the index of the largest entry of the last axis, as class labels (in samples and metrics only)",
+      operands: .exactly(1), options: [], rule: { c, s in c.argmaxRule(s) }),
+    BuiltinSignature(
       name: "accuracy", category: .metric,
       summary: "the share of logits on the right side of 0 for targets 0 or 1 (in `metric` lines only)",
       operands: .exactly(2), options: [], rule: { c, s in c.accuracyRule(s) }),
@@ -569,5 +576,27 @@ extension Checker {
       return nil
     }
     return TypedExpr(.operation(.accuracy, [a, b]), .scalar, s.range)
+  }
+
+  /// `argmax(x)`: `[..., K] → [...] class(K)`; no gradient, so samples and metrics only.
+  mutating func argmaxRule(_ s: CallSite) -> TypedExpr? {
+    guard inMetric else {
+      report(
+        Diagnostic(
+          .notDifferentiable, "`argmax` has no gradient, so it can only be measured or sampled, not trained",
+          at: Label(s.calleeRange, "used in a loss or network"),
+          help: "use it in a `sample` line or a `metric`; a loss can compare the distribution itself"))
+      return nil
+    }
+    let x = s.operands[0]
+    guard requireReal(x, in: s), let k = x.type.shape.last, x.type.rank >= 2 else {
+      if !x.type.isClassLabels {
+        report(Diagnostic(.rankMismatch, "`argmax` needs a batch of vectors", at: Label(s.calleeRange)))
+      }
+      return nil
+    }
+    let type = ValueType(Array(x.type.shape.dropLast()), classes: k)
+    return TypedExpr(
+      .operation(.argmax, [x]), type, s.range, origin: Label(s.calleeRange, "`argmax` gives \(type.description)"))
   }
 }

@@ -28,7 +28,7 @@ extension Checker {
           help: "lists name columns or fields of a data set; join tensors with `concat(a, b)`"))
       return nil
     case .call(let callee, let arguments):
-      if netDecls[callee.name] != nil {
+      if netDecls[callee.name] != nil || blockDecls[callee.name] != nil {
         return checkNetCall(callee, arguments, range: e.range, calleeRange: e.stageRange ?? callee.range)
       }
       if let sig = BuiltinSignature.all[callee.name] {
@@ -42,7 +42,7 @@ extension Checker {
             at: Label(callee.range, "not a layer or network"), secondary: [Label(s.range, "declared here")]))
         return nil
       }
-      let candidates = Array(BuiltinSignature.all.keys) + Array(netDecls.keys)
+      let candidates = Array(BuiltinSignature.all.keys) + Array(netDecls.keys) + Array(blockDecls.keys)
       report(unknownNameDiagnostic(callee.name, at: callee.range, candidates: candidates, what: "layer or function"))
       return nil
     case .member(_, let name, _):
@@ -172,10 +172,10 @@ extension Checker {
     case .binding, .loss:
       guard let v = checkBinding(named: n) else { return nil }
       return TypedExpr(.binding(n), v.type, range, origin: v.origin)
-    case .net:
+    case .net, .block:
       report(
         Diagnostic(
-          .wrongKindOfName, "`\(n)` is a network; call it with its inputs", at: Label(range, "a network"),
+          .wrongKindOfName, "`\(n)` is \(s.kind.rawValue); call it with its inputs", at: Label(range, s.kind.rawValue),
           secondary: [Label(s.range, "declared here")], help: "write `\(n)(...)`, or pipe into it: `x |> \(n)`"))
       return nil
     case .dataSet:
@@ -552,8 +552,44 @@ extension Checker {
       }
     }
     guard ok else { return nil }
+    if let block = blockDecls[name] {
+      return useBlock(block, sig, arguments: typed, range: range, calleeRange: calleeRange)
+    }
     return TypedExpr(
       .call(net: name, arguments: typed), sig.output, range,
+      origin: Label(sig.outputRange, "`\(name)` returns \(sig.output.description)"))
+  }
+
+  /// One use of a block inside a network: its body is checked for this use, and the
+  /// parameters its layers create join the network's, named after the use (`G.res_1`).
+  private mutating func useBlock(
+    _ decl: NetDecl, _ sig: NetSignature, arguments: [TypedExpr], range: SourceRange, calleeRange: SourceRange
+  ) -> TypedExpr? {
+    let name = decl.name.name
+    guard net != nil else {
+      report(
+        Diagnostic(
+          .wrongKindOfName, "block `\(name)` has layers of its own at each use, so it is used inside a network",
+          at: Label(calleeRange, "outside any `net`"), secondary: [Label(decl.name.range, "declared here")],
+          help: "call it in a network's body; to share parameters between uses, declare it as a `net`"))
+      return nil
+    }
+    guard let instance = newLayerInstance(name, at: calleeRange) else { return nil }
+    callStack.append(name)
+    defer { callStack.removeLast() }
+    let saved = diagnostics.count
+    let checked = checkBody(decl, sig, context: instance)
+    if blocksChecked.contains(name) {
+      // The body's warnings were reported at its first use.
+      let fresh = diagnostics[saved...]
+      diagnostics.removeSubrange(saved...)
+      diagnostics += fresh.filter { $0.severity == .error }
+    }
+    blocksChecked.insert(name)
+    guard let (body, locals, parameters) = checked else { return nil }
+    addParameters(parameters)
+    return TypedExpr(
+      .block(instance: instance, body: body, locals: locals, arguments: arguments), sig.output, range,
       origin: Label(sig.outputRange, "`\(name)` returns \(sig.output.description)"))
   }
 

@@ -15,7 +15,7 @@ extension Checker {
   mutating func netSignature(named name: String) -> NetSignature? {
     if let s = signatures[name] { return s }
     if failedSignatures.contains(name) { return nil }
-    guard let decl = netDecls[name] else { return nil }
+    guard let decl = netDecls[name] ?? blockDecls[name] else { return nil }
     var ok = true
     var inputs: [(name: String, type: ValueType, range: SourceRange)] = []
     for p in decl.parameters {
@@ -58,14 +58,27 @@ extension Checker {
     guard !netsStarted.contains(name), let decl = netDecls[name] else { return nil }
     netsStarted.insert(name)
     guard let sig = netSignature(named: name) else { return nil }
-
-    let outer = net
     callStack.append(name)
-    net = NetContext(name: name, inputs: sig.inputs)
-    defer {
-      net = outer
-      callStack.removeLast()
-    }
+    defer { callStack.removeLast() }
+    guard let (result, locals, parameters) = checkBody(decl, sig, context: name) else { return nil }
+    let spec = NetSpec(
+      name: name, inputs: sig.inputs.map { ($0.name, $0.type) }, output: sig.output, body: result,
+      locals: locals, parameters: parameters, range: decl.range, nameRange: decl.name.range)
+    nets[name] = spec
+    return spec
+  }
+
+  /// Checks a network's or block's body in a fresh scope whose layers are named after
+  /// `context` (`G`, or `G.res_0` for a block used in `G`); returns the result, the `let`s
+  /// and the parameters the body's layers own.
+  mutating func checkBody(_ decl: NetDecl, _ sig: NetSignature, context: String)
+    -> (TypedExpr, [String: TypedExpr], [ParameterSpec])?
+  {
+    let name = decl.name.name
+    let what = decl.isBlock ? "block" : "network"
+    let outer = net
+    net = NetContext(name: context, inputs: sig.inputs)
+    defer { net = outer }
     var ok = true
     for stmt in decl.body {
       guard case .binding(let b) = stmt else { continue }
@@ -92,6 +105,7 @@ extension Checker {
       if result.type.isClassLabels || result.type.shape != sig.output.shape {
         var notes: [String] = []
         if let n = bindingNote(for: (result.type.shape + sig.output.shape).map(\.expr)) { notes.append(n) }
+        if let path = sizesAlongTheWay(result) { notes.append(path) }
         let at =
           result.origin.map { o in
             decl.result.range.start <= o.range.start && o.range.end <= decl.result.range.end
@@ -100,7 +114,7 @@ extension Checker {
         report(
           Diagnostic(
             .netOutputMismatch,
-            "network `\(name)` is declared to return \(sig.output.explained), but its body gives \(result.type.explained)",
+            "\(what) `\(name)` is declared to return \(sig.output.explained), but its body gives \(result.type.explained)",
             at: Label(at, "gives \(result.type.description)"),
             secondary: [Label(sig.outputRange, "declared \(sig.output.description) here")], notes: notes,
             help: result.type.rank == sig.output.rank
@@ -114,7 +128,7 @@ extension Checker {
     for (i, input) in sig.inputs.enumerated() where !net!.usedInputs.contains(i) {
       report(
         Diagnostic(
-          .unusedDeclaration, "input `\(input.name)` of network `\(name)` is never used",
+          .unusedDeclaration, "input `\(input.name)` of \(what) `\(name)` is never used",
           at: Label(decl.parameters[i].name.range, "never used"),
           help: "use it in the body (for a label, `concat(..., one_hot(\(input.name)))`), or remove it"))
     }
@@ -125,10 +139,35 @@ extension Checker {
       report(Diagnostic(.unusedDeclaration, "`\(local)` is never used", at: Label(range, "never used")))
     }
     guard ok, let result else { return nil }
-    let spec = NetSpec(
-      name: name, inputs: sig.inputs.map { ($0.name, $0.type) }, output: sig.output, body: result,
-      locals: net!.locals, parameters: net!.parameters, range: decl.range, nameRange: decl.name.range)
-    nets[name] = spec
-    return spec
+    return (result, net!.locals, net!.parameters)
+  }
+
+  /// "sizes along the way, from the input: ..." for a body that changes spatial sizes, so
+  /// an upsampling path that drifts from its declared size shows where.
+  func sizesAlongTheWay(_ result: TypedExpr) -> String? {
+    var steps: [String] = []
+    var resizes = false
+    var e = result
+    while case .operation(let op, let xs) = e.kind, let x = xs.first {
+      let size = "[" + e.type.shape.map { String($0.value) }.joined(separator: ", ") + "]"
+      switch op {
+      case .convolution(_, let c):
+        steps.append("\(c.transposed ? "conv_transpose" : "conv")\(c.rank)d → \(size)")
+        resizes = true
+      case .upsample(let f):
+        steps.append("upsample(\(f)) → \(size)")
+        resizes = true
+      case .averagePool(let k):
+        steps.append("avg_pool(\(k)) → \(size)")
+        resizes = true
+      case .reshape:
+        steps.append("reshape → \(size)")
+      default:
+        break
+      }
+      e = x
+    }
+    guard resizes else { return nil }
+    return "sizes along the way, from the input: " + steps.reversed().joined(separator: "; ")
   }
 }

@@ -443,8 +443,11 @@ extension Checker {
       }
       count = v
     }
-    guard let value = checkExpr(s.value) else { return nil }
-    guard !value.type.isScalar, !value.type.isClassLabels else {
+    inMetric = true
+    let checked = checkExpr(s.value)
+    inMetric = false
+    guard let value = checked else { return nil }
+    guard !value.type.isScalar else {
       report(
         Diagnostic(
           .rankMismatch, "samples are a batch of generated tensors, but this is \(value.type.description)",

@@ -36,6 +36,14 @@ extension Checker {
       if op.instance != nil, let owner = net?.name ?? currentOwner(of: e) { f.nets.insert(owner) }
       for x in xs { f.formUnion(gradientFlow(x, locals: locals, throughDetach: throughDetach)) }
       return f
+    case .block(_, let body, let blockLocals, let args):
+      // Layers in a block belong to the network using it (named after it).
+      let inner = gradientFlow(body, locals: blockLocals, throughDetach: throughDetach)
+      var f = GradientFlow(nets: inner.nets)
+      for (i, a) in args.enumerated() where inner.inputs.contains(i) {
+        f.formUnion(gradientFlow(a, locals: locals, throughDetach: throughDetach))
+      }
+      return f
     case .call(let name, let args):
       guard let spec = nets[name] else {
         // The body is in error (already reported): assume it has parameters and uses every
@@ -126,7 +134,7 @@ extension Checker {
       case .noise(let d): entry = (d.name.name, d.name.range, "noise")
       case .binding(let d): entry = (d.name.name, d.name.range, "value")
       case .loss(let d): entry = (d.name.name, d.name.range, "loss")
-      case .net(let d): entry = (d.name.name, d.name.range, "network")
+      case .net(let d): entry = (d.name.name, d.name.range, d.isBlock ? "block" : "network")
       case .dimension(let d): entry = (d.name.name, d.name.range, "dimension")
       case .metric, .train: entry = nil
       }

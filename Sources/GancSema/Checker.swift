@@ -9,6 +9,7 @@ enum SymbolKind: String {
   case input = "an input"
   case noise = "a noise input"
   case net = "a network"
+  case block = "a block"
   case binding = "a value"
   case loss = "a loss"
   case metric = "a metric"
@@ -42,6 +43,9 @@ public struct Checker {
   var noises: [String: NoiseSpec] = [:]
 
   var netDecls: [String: NetDecl] = [:]
+  var blockDecls: [String: NetDecl] = [:]
+  /// Blocks whose body has been checked once (its warnings are reported once, not per use).
+  var blocksChecked: Set<String> = []
   var nets: [String: NetSpec] = [:]
   /// Networks whose checking has started: to detect recursion and to check each once.
   var netsStarted: Set<String> = []
@@ -90,7 +94,11 @@ public struct Checker {
     return (c.diagnostics.contains { $0.severity == .error } ? nil : model, c.diagnostics)
   }
 
-  mutating func report(_ d: Diagnostic) { diagnostics.append(d) }
+  /// Records a diagnostic; an identical one (a block's mistake, seen at each use) is kept once.
+  mutating func report(_ d: Diagnostic) {
+    if diagnostics.contains(d) { return }
+    diagnostics.append(d)
+  }
 
   private mutating func run() -> Model? {
     declareNames()
@@ -171,6 +179,9 @@ public struct Checker {
       case .data(let d): entry = (d.name, .dataSet)
       case .input(let d): entry = (d.name, .input)
       case .noise(let d): entry = (d.name, .noise)
+      case .net(let d) where d.isBlock:
+        entry = (d.name, .block)
+        if symbols[d.name.name] == nil { blockDecls[d.name.name] = d }
       case .net(let d):
         entry = (d.name, .net)
         if symbols[d.name.name] == nil { netDecls[d.name.name] = d }

@@ -138,6 +138,10 @@ public enum Operation: Hashable, Sendable {
   case loss(LossKind)
   /// The share of logits on the right side of 0 for binary targets (a metric only).
   case accuracy
+  /// `e^x / Σ e^x` over the last axis.
+  case softmax
+  /// The index of the largest entry of the last axis, as class labels (no gradient).
+  case argmax
 }
 
 /// A checked expression: what it computes, its type, and where it came from.
@@ -155,6 +159,9 @@ public struct TypedExpr: Sendable {
     case binding(String)
     case constant(Double)
     case call(net: String, arguments: [TypedExpr])
+    /// One use of a `block`: its body checked for this use, with parameters of its own
+    /// (named after `instance`), and its inputs bound to `arguments`.
+    case block(instance: String, body: TypedExpr, locals: [String: TypedExpr], arguments: [TypedExpr])
     case operation(Operation, [TypedExpr])
   }
 
@@ -174,7 +181,7 @@ public struct TypedExpr: Sendable {
   /// The direct operands.
   public var children: [TypedExpr] {
     switch kind {
-    case .call(_, let args), .operation(_, let args): args
+    case .call(_, let args), .operation(_, let args), .block(_, _, _, let args): args
     default: []
     }
   }

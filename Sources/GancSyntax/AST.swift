@@ -102,6 +102,9 @@ public struct NetDecl: Sendable {
   /// The value of the body: its last expression.
   public var result: Expr
   public var range: SourceRange
+  /// A `block`: written like a network, but every use has parameters of its own, owned
+  /// by the network that uses it.
+  public var isBlock: Bool = false
 }
 
 public struct NetParameter: Sendable {

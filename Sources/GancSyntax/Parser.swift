@@ -215,7 +215,7 @@ public struct Parser {
         return .noise(NoiseDecl(name: name, type: type, distribution: value, range: range(from: start)))
       }
       return .input(InputDecl(name: name, type: type, source: value, range: range(from: start)))
-    case .keyword(.net):
+    case .keyword(.net), .keyword(.block):
       return parseNet()
     case .keyword(.let):
       let d = parseLet()
@@ -289,8 +289,8 @@ public struct Parser {
 
   private mutating func parseNet() -> Declaration {
     let start = current.range.start
-    advance()
-    let name = expectIdentifier("a network name")
+    let isBlock = advance().isKeyword(.block)
+    let name = expectIdentifier(isBlock ? "a block name" : "a network name")
     var parameters: [NetParameter] = []
     if let open = expect(.leftParen, "`(` and the network's inputs") {
       if !current.isPunct(.rightParen) {
@@ -335,14 +335,16 @@ public struct Parser {
       if !sawResult {
         diagnostics.append(
           Diagnostic(
-            .unexpectedToken, "network `\(name.name)` has no result", at: SourceRange(at: previousEnd),
+            .unexpectedToken, "\(isBlock ? "block" : "network") `\(name.name)` has no result",
+            at: SourceRange(at: previousEnd),
             secondary: [Label(name.range, "declared here")],
             help: "end the body with an expression, such as `x |> dense(1)`"))
       }
     }
     return .net(
-      NetDecl(name: name, parameters: parameters, output: output, body: body, result: result, range: range(from: start))
-    )
+      NetDecl(
+        name: name, parameters: parameters, output: output, body: body, result: result, range: range(from: start),
+        isBlock: isBlock))
   }
 
   private mutating func parseLet() -> LetDecl {

@@ -15,7 +15,7 @@ public enum TokenKind: Hashable, Sendable {
 
 /// Reserved words: they start declarations and cannot name things.
 public enum Keyword: String, CaseIterable, Sendable {
-  case gan, batch, dim, data, input, noise, net, `let`, loss, metric, train
+  case gan, batch, dim, data, input, noise, net, block, `let`, loss, metric, train
 }
 
 /// Words with a meaning only in one place (a training block, a type, a step). They stay

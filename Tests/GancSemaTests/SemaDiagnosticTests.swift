@@ -342,8 +342,8 @@ import Testing
           help: "did you mean `dense`?")
       ])
     assertCheck(
-      Fixture.model(extra: "let v = 1️⃣softmax(x)"),
-      [DiagnosticSpec(.unknownLayer, "there is no layer or function named `softmax`", help: "")], warnings: false)
+      Fixture.model(extra: "let v = 1️⃣frobnicate(x)"),
+      [DiagnosticSpec(.unknownLayer, "there is no layer or function named `frobnicate`", help: "")], warnings: false)
     // Another framework's name for a built-in is answered with ganc's.
     assertCheck(
       Fixture.model(extra: "let v = 1️⃣Linear(x, 16)"),

@@ -210,7 +210,7 @@ import Testing
       [
         DiagnosticSpec(
           .unexpectedToken,
-          "expected a declaration (`batch`, `dim`, `data`, `input`, `noise`, `net`, `let`, `loss`, `metric`, `train`), found `frobnicate`",
+          "expected a declaration (`batch`, `dim`, `data`, `input`, `noise`, `net`, `block`, `let`, `loss`, `metric`, `train`), found `frobnicate`",
           at: "1️⃣")
         // The second line is skipped with the first: recovery resumes at a declaration keyword.
       ])

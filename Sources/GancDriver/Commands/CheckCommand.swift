@@ -33,7 +33,7 @@ enum CheckCommand {
       return ExitStatus.failure
     }
     if args.has("--shapes") { console.write(ShapeTable.render(model)) }
-    let paramCount = model.nets.reduce(0) { $0 + $1.parameters.reduce(0) { $0 + $1.shape.reduce(1, *) } }
+    let paramCount = model.nets.reduce(0) { $0 + ShapeTable.parameterCount($1.parameters) }
     let w = checked.diagnostics.warningCount
     // In JSON mode standard output carries only diagnostics.
     console.write(

@@ -34,6 +34,8 @@ enum Kernel {
   case convFilterGrad(ConvShape, large: P, small: P, weights: P, scratch: P, threads: Int)
   case updateState(statistic: P, state: P, count: Int, momentum: Float, correction: Float)
   case dropoutMask(u: P, mask: P, count: Int, rate: Float)
+  case softmax(rows: Int, cols: Int, x: P, y: P)
+  case argmax(rows: Int, cols: Int, x: P, y: P)
 
   /// The kernel for `inst`, or nil for instructions that need no work at run time
   /// (sources, whose values are already in place).
@@ -81,6 +83,12 @@ enum Kernel {
     case .updateState(let momentum, let correction):
       return .updateState(
         statistic: try ptr(o[0]), state: try ptr(o[1]), count: count(o[0]), momentum: momentum, correction: correction)
+    case .softmax:
+      let (rows, cols) = rowsCols(o[0])
+      return .softmax(rows: rows, cols: cols, x: try ptr(o[0]), y: try ptr(r[0]))
+    case .argmax:
+      let (rows, cols) = rowsCols(o[0])
+      return .argmax(rows: rows, cols: cols, x: try ptr(o[0]), y: try ptr(r[0]))
     case .dropoutMask(let rate):
       return .dropoutMask(u: try ptr(o[0]), mask: try ptr(r[0]), count: count(r[0]), rate: rate)
     case .stopGradient:
@@ -268,6 +276,10 @@ enum Kernel {
       Kernels.updateState(statistic: statistic, state: state, count: count, momentum: momentum, correction: correction)
     case .dropoutMask(let u, let mask, let count, let rate):
       Kernels.dropoutMask(u, mask, count: count, rate: rate)
+    case .softmax(let rows, let cols, let x, let y):
+      Kernels.softmax(rows: rows, cols: cols, x: x, y: y)
+    case .argmax(let rows, let cols, let x, let y):
+      Kernels.argmax(rows: rows, cols: cols, x: x, y: y)
     case .accuracy(let p, let t, let count, let out):
       out.pointee = Kernels.accuracy(logits: p, targets: t, count: count)
     case .lossWithGrad(let f, let p, let t, let count, let out, let dx):

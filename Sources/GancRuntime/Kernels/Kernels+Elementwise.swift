@@ -195,3 +195,34 @@ extension Kernels {
   @inline(__always) static func tanhGrad(_ g: Float, _ y: Float) -> Float { g * (1 - y * y) }
   @inline(__always) static func sigmoidGrad(_ g: Float, _ y: Float) -> Float { g * y * (1 - y) }
 }
+
+extension Kernels {
+  /// Each row of `x` `[rows, cols]` to `e^x / Σ e^x`, with the row's maximum subtracted
+  /// first so no exponential overflows (the result is the same). `y` may alias `x`.
+  public static func softmax(rows: Int, cols: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+      let src = x + r * cols
+      let dst = y + r * cols
+      var top = -Float.infinity
+      for j in 0..<cols where src[j] > top { top = src[j] }
+      var total: Float = 0
+      for j in 0..<cols {
+        let e = expf(src[j] - top)
+        dst[j] = e
+        total += e
+      }
+      let scale = 1 / total
+      for j in 0..<cols { dst[j] *= scale }
+    }
+  }
+
+  /// The index of each row's largest entry (the first of ties), as a float.
+  public static func argmax(rows: Int, cols: Int, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+      let src = x + r * cols
+      var best = 0
+      for j in 1..<max(cols, 1) where src[j] > src[best] { best = j }
+      y[r] = Float(best)
+    }
+  }
+}

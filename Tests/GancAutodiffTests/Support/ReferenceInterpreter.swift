@@ -189,6 +189,27 @@ enum ReferenceInterpreter {
         out = [referenceConvTranspose(value(o[0]), shape(o[0]), value(o[1]), geo, large: shape(r[0]))]
       case .convFilterGrad(let geo):
         out = [referenceConvFilterGrad(value(o[0]), shape(o[0]), value(o[1]), shape(o[1]), geo)]
+      case .softmax:
+        let (rows, cols) = matrix(o[0])
+        let x = value(o[0])
+        var y = [Double](repeating: 0, count: x.count)
+        for r in 0..<rows {
+          let row = x[(r * cols)..<((r + 1) * cols)]
+          let top = row.max()!
+          let e = row.map { Foundation.exp($0 - top) }
+          let total = e.reduce(0, +)
+          for j in 0..<cols { y[r * cols + j] = e[j] / total }
+        }
+        out = [y]
+      case .argmax:
+        let (rows, cols) = matrix(o[0])
+        let x = value(o[0])
+        out = [
+          (0..<rows).map { r in
+            let row = Array(x[(r * cols)..<((r + 1) * cols)])
+            return Double(row.firstIndex(of: row.max()!)!)
+          }
+        ]
       case .updateState:
         out = [[0]]  // the state's update is the runtime's business; the value is a placeholder
       case .dropoutMask(let rate):
