@@ -159,6 +159,11 @@ enum VJP {
         want(1) ? g.add(.convFilterGrad(geometry), dy, x[0]) : nil,
       ]
 
+    case .transpose(let p):
+      var inverse = [Int](repeating: 0, count: p.count)
+      for (i, a) in p.enumerated() { inverse[a] = i }
+      return [g.add(.transpose(permutation: inverse), dy)]
+
     case .softmax:
       // dx = y ⊙ (dy − Σ_j dy_j y_j), the sum along the last axis.
       let shape = g.shape(of: y)

@@ -88,6 +88,7 @@ enum ShapeTable {
     case .accuracy: "accuracy"
     case .softmax: "softmax"
     case .argmax: "argmax"
+    case .transpose(let p): "transpose\(p)"
     case .convolution(_, let c):
       "conv\(c.transposed ? "_transpose" : "")\(c.rank)d(\(c.inChannels) → \(c.filters), k\(c.kernel) s\(c.stride) p\(c.padding))"
     case .batchNorm: "batch_norm"

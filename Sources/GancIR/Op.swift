@@ -113,6 +113,8 @@ public enum Op: Hashable, Sendable {
   case softmax
   /// The index of the largest entry along the last axis, which disappears (as a float).
   case argmax
+  /// The axes in a new order: result axis `i` is operand axis `permutation[i]`.
+  case transpose(permutation: [Int])
 
   // Fused ops, made by `GancPasses` from the ones above.
   /// `(x, w[, b]) → act(x · w + b)` in one kernel call: the bias and activation run in
@@ -139,6 +141,7 @@ extension Op {
     case .dropoutMask(let r): "dropout_mask \(r)"
     case .softmax: "softmax"
     case .argmax: "argmax"
+    case .transpose(let p): "transpose \(p)"
     case .matmul(let ta, let tb): "matmul" + (ta ? ".tA" : "") + (tb ? ".tB" : "")
     case .addBias: "add_bias"
     case .sumRows: "sum_rows"
@@ -246,6 +249,11 @@ extension Op {
     case .argmax:
       guard arity(1), !shapes[0].isEmpty else { return fail("takes one operand of rank ≥ 1") }
       return .success([Array(shapes[0].dropLast())])
+    case .transpose(let p):
+      guard arity(1), p.count == shapes[0].count, Set(p) == Set(0..<p.count) else {
+        return fail("\(p) is not an order of the axes of \(shapes[0])")
+      }
+      return .success([p.map { shapes[0][$0] }])
     case .matmul(let ta, let tb):
       guard arity(2), shapes[0].count >= 2 || (ta && shapes[0].count >= 1), shapes[1].count >= 2
       else { return fail("needs two matrices, got \(shapes)") }

@@ -291,6 +291,8 @@ struct GraphLowerer {
         parameter(instance + ".table"))
     case .softmax:
       return graph.add(.softmax, lower(args[0]))
+    case .transpose(let p):
+      return graph.add(.transpose(permutation: p), lower(args[0]))
     case .argmax:
       return graph.add(.argmax, lower(args[0]))
     case .accuracy:
@@ -298,6 +300,18 @@ struct GraphLowerer {
       let shape = graph.shape(of: p)
       let t = constantValue(args[1]).map { constant($0, shape: shape) } ?? lower(args[1])
       return graph.add(.accuracy, p, graph.shape(of: t) == shape ? t : graph.add(.broadcast, t, shape: shape))
+    case .loss(.hinge), .loss(.wasserstein):
+      // mean(max(0, 1 − t·p)) and mean(−t·p): arithmetic on ops with known derivatives.
+      let p = lower(args[0])
+      let tp: ValueID
+      if let c = constantValue(args[1]) {
+        tp = graph.add(.scale(c), p)
+      } else {
+        tp = graph.add(.binary(.multiply), p, lower(args[1]))
+      }
+      if case .loss(.wasserstein) = op { return graph.add(.scale(-1), graph.add(.mean, tp)) }
+      let margin = graph.add(.binary(.subtract), constant(1, shape: []), tp)
+      return graph.add(.mean, graph.add(.activation(.relu), margin))
     case .loss(let kind):
       let p = lower(args[0])
       let shape = graph.shape(of: p)
@@ -308,7 +322,8 @@ struct GraphLowerer {
         let raw = lower(args[1])
         t = graph.shape(of: raw) == shape ? raw : graph.add(.broadcast, raw, shape: shape)
       }
-      return graph.add(.loss(Self.loss(kind)), p, t)
+      guard let f = Self.loss(kind) else { preconditionFailure("\(kind) is lowered as arithmetic") }
+      return graph.add(.loss(f), p, t)
     }
   }
 
@@ -541,12 +556,15 @@ struct GraphLowerer {
     }
   }
 
-  static func loss(_ k: LossKind) -> LossFunction {
+  /// The IR loss for a checked one; nil for the hinge and Wasserstein losses, which are
+  /// lowered as arithmetic.
+  static func loss(_ k: LossKind) -> LossFunction? {
     switch k {
     case .bceLogits: .bceLogits
     case .bce: .bce
     case .mse: .mse
     case .l1: .l1
+    case .hinge, .wasserstein: nil
     }
   }
 }

@@ -15,6 +15,11 @@ public enum OptionKind: Sendable, Hashable {
   case axis
   /// A whole number, zero or more (padding).
   case count
+  /// Every remaining positional argument, each a whole number, zero or more: an order of axes.
+  case indices
+
+  /// Whether the option takes every remaining positional argument.
+  var isVariadic: Bool { self == .sizes || self == .indices }
 }
 
 /// An axis as written: resolved against the operand's shape by the rule that uses it.
@@ -194,6 +199,13 @@ extension BuiltinSignature {
     loss(.bce, "binary cross-entropy of probabilities against targets (mean)"),
     loss(.mse, "mean squared error"),
     loss(.l1, "mean absolute error"),
+    loss(.hinge, "the hinge loss mean(max(0, 1 − t·p)) for targets 1 (real) and −1 (fake)"),
+    loss(.wasserstein, "the Wasserstein critic's loss mean(−t·p) for targets 1 (real) and −1 (fake)"),
+    BuiltinSignature(
+      name: "transpose", category: .function,
+      summary: "the axes in a new order: `transpose(x, 0, 2, 1)` swaps the last two (the batch stays first)",
+      operands: .exactly(1), options: [OptionSpec("order", .indices, .required, "the input axis for each output axis")],
+      rule: { c, s in c.transposeRule(s) }),
   ]
 
   private static func activation(_ name: String, _ summary: String, _ kind: ActivationKind) -> BuiltinSignature {
@@ -598,5 +610,32 @@ extension Checker {
     let type = ValueType(Array(x.type.shape.dropLast()), classes: k)
     return TypedExpr(
       .operation(.argmax, [x]), type, s.range, origin: Label(s.calleeRange, "`argmax` gives \(type.description)"))
+  }
+
+  /// `transpose(x, 0, 2, 1)`: output axis `i` is input axis `order[i]`; the batch axis
+  /// must stay first.
+  mutating func transposeRule(_ s: CallSite) -> TypedExpr? {
+    let x = s.operands[0]
+    let order = s.option("order")!.sizes!.map(\.value)
+    guard order.count == x.type.rank, Set(order) == Set(0..<x.type.rank) else {
+      report(
+        Diagnostic(
+          .layoutMismatch,
+          "`transpose` needs an order of the \(x.type.rank) axes of \(x.type.description), each once, such as \((0..<x.type.rank).reversed().map(String.init).joined(separator: ", "))",
+          at: Label(s.optionRanges["order"] ?? s.calleeRange), secondary: originLabels(x)))
+      return nil
+    }
+    guard order.first == 0 else {
+      report(
+        Diagnostic(
+          .layoutMismatch, "`transpose` keeps the batch axis first",
+          at: Label(s.optionRanges["order"] ?? s.calleeRange),
+          help: "start the order with 0"))
+      return nil
+    }
+    let type = ValueType(order.map { x.type.shape[$0] }, classes: x.type.classes)
+    return TypedExpr(
+      .operation(.transpose(permutation: order), [x]), type, s.range,
+      origin: Label(s.calleeRange, "`transpose` gives \(type.explained)"))
   }
 }

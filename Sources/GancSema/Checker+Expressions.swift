@@ -299,7 +299,7 @@ extension Checker {
         optionExprs[label.name] = (arg.value, label.range.union(arg.value.range))
         continue
       }
-      if sig.options.contains(where: { $0.kind == .sizes }), operandExprs.count >= sig.operands.minimum {
+      if sig.options.contains(where: { $0.kind.isVariadic }), operandExprs.count >= sig.operands.minimum {
         sizeExprs.append(arg.value)
         continue
       }
@@ -350,10 +350,14 @@ extension Checker {
     var options: [String: OptionValue] = [:]
     var optionRanges: [String: SourceRange] = [:]
     for spec in sig.options {
-      if spec.kind == .sizes, let first = sizeExprs.first {
+      if spec.kind.isVariadic, let first = sizeExprs.first {
         let r = first.range.union(sizeExprs.last!.range)
         optionRanges[spec.name] = r
-        if let v = evaluateSizes(sizeExprs) { options[spec.name] = v } else { ok = false }
+        if let v = evaluateSizes(sizeExprs, allowZero: spec.kind == .indices) {
+          options[spec.name] = v
+        } else {
+          ok = false
+        }
       } else if let (e, r) = optionExprs[spec.name] {
         optionRanges[spec.name] = r
         if let v = evaluateOption(spec, e, in: sig.name) { options[spec.name] = v } else { ok = false }
@@ -378,11 +382,11 @@ extension Checker {
     return sig.rule(&self, site)
   }
 
-  private mutating func evaluateSizes(_ parts: [Expr]) -> OptionValue? {
+  private mutating func evaluateSizes(_ parts: [Expr], allowZero: Bool = false) -> OptionValue? {
     var dims: [Dim] = []
     for p in parts {
       guard let d = evaluateDim(p) else { return nil }
-      guard d.value > 0 else {
+      guard d.value > 0 || (allowZero && d.value == 0) else {
         report(Diagnostic(.optionRange, "a size must be positive, not \(d.value)", at: Label(p.range)))
         return nil
       }
@@ -430,8 +434,8 @@ extension Checker {
         return nil
       }
       return .number(v)
-    case .sizes:
-      return evaluateSizes([e])
+    case .sizes, .indices:
+      return evaluateSizes([e], allowZero: spec.kind == .indices)
     case .count:
       if case .float = e.kind {
         report(

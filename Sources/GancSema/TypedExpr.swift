@@ -93,6 +93,10 @@ public enum LossKind: String, Hashable, Sendable {
   case bce
   case mse
   case l1
+  /// `mean(max(0, 1 − t · p))` for targets ±1: the hinge GAN loss.
+  case hinge
+  /// `mean(−t · p)` for targets ±1: the critic's loss of a Wasserstein GAN.
+  case wasserstein
 }
 
 /// A built-in operation with its attributes resolved.
@@ -142,6 +146,8 @@ public enum Operation: Hashable, Sendable {
   case softmax
   /// The index of the largest entry of the last axis, as class labels (no gradient).
   case argmax
+  /// The axes in a new order: result axis `i` is input axis `permutation[i]`.
+  case transpose(permutation: [Int])
 }
 
 /// A checked expression: what it computes, its type, and where it came from.

@@ -36,6 +36,7 @@ enum Kernel {
   case dropoutMask(u: P, mask: P, count: Int, rate: Float)
   case softmax(rows: Int, cols: Int, x: P, y: P)
   case argmax(rows: Int, cols: Int, x: P, y: P)
+  case transpose(shape: [Int], permutation: [Int], x: P, y: P)
 
   /// The kernel for `inst`, or nil for instructions that need no work at run time
   /// (sources, whose values are already in place).
@@ -86,6 +87,8 @@ enum Kernel {
     case .softmax:
       let (rows, cols) = rowsCols(o[0])
       return .softmax(rows: rows, cols: cols, x: try ptr(o[0]), y: try ptr(r[0]))
+    case .transpose(let p):
+      return .transpose(shape: g.shape(of: o[0]), permutation: p, x: try ptr(o[0]), y: try ptr(r[0]))
     case .argmax:
       let (rows, cols) = rowsCols(o[0])
       return .argmax(rows: rows, cols: cols, x: try ptr(o[0]), y: try ptr(r[0]))
@@ -280,6 +283,8 @@ enum Kernel {
       Kernels.softmax(rows: rows, cols: cols, x: x, y: y)
     case .argmax(let rows, let cols, let x, let y):
       Kernels.argmax(rows: rows, cols: cols, x: x, y: y)
+    case .transpose(let shape, let permutation, let x, let y):
+      Kernels.transpose(shape: shape, permutation: permutation, x: x, y: y)
     case .accuracy(let p, let t, let count, let out):
       out.pointee = Kernels.accuracy(logits: p, targets: t, count: count)
     case .lossWithGrad(let f, let p, let t, let count, let out, let dx):

@@ -98,3 +98,38 @@ extension Kernels {
     return Float(sumDouble(count: count) { Double(x[$0]) } / Double(count))
   }
 }
+
+extension Kernels {
+  /// `y` = `x` (of `shape`, row-major) with its axes reordered: output axis `i` is input
+  /// axis `permutation[i]`. Walks the output in order, stepping the input offset by the
+  /// permuted strides, so each element costs an add rather than a division.
+  public static func transpose(
+    shape: [Int], permutation: [Int], x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+  ) {
+    let rank = shape.count
+    guard rank > 0 else {
+      y.pointee = x.pointee
+      return
+    }
+    var strides = [Int](repeating: 1, count: rank)
+    for a in stride(from: rank - 2, through: 0, by: -1) { strides[a] = strides[a + 1] * shape[a + 1] }
+    let outShape = permutation.map { shape[$0] }
+    let outStrides = permutation.map { strides[$0] }
+    let total = shape.reduce(1, *)
+    var index = [Int](repeating: 0, count: rank)
+    var offset = 0
+    for i in 0..<total {
+      y[i] = x[offset]
+      // Advance the output's multi-index like an odometer, keeping the input offset in step.
+      var a = rank - 1
+      while a >= 0 {
+        index[a] += 1
+        offset += outStrides[a]
+        if index[a] < outShape[a] { break }
+        offset -= outStrides[a] * outShape[a]
+        index[a] = 0
+        a -= 1
+      }
+    }
+  }
+}
