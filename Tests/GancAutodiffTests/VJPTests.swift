@@ -180,6 +180,8 @@ let vjpCases: [VJPCase] = {
     VJPCase("conv_transpose k4 s2 p1", .convTranspose(k4s2p1), [S(1, 3, 3, 2), S(4, 4, 3, 2)], shape: [1, 6, 6, 3]))
   cases.append(
     VJPCase("conv_transpose k3 s1 p1", .convTranspose(k3s1p1), [S(2, 3, 3, 2), S(3, 3, 1, 2)], shape: [2, 3, 3, 1]))
+  cases.append(VJPCase("transpose last two", .transpose(permutation: [0, 2, 1]), [S(2, 3, 4)]))
+  cases.append(VJPCase("transpose rank 4", .transpose(permutation: [0, 3, 1, 2]), [S(2, 2, 3, 2)]))
   cases.append(VJPCase("softmax", .softmax, [S(3, 5)]))
   cases.append(VJPCase("softmax rank 3", .softmax, [S(2, 2, 4)]))
   cases.append(VJPCase("sum over axis 0", .reduceAxis(.sum, axis: 0), [S(3, 2, 2)]))

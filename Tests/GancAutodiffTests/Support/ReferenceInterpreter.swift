@@ -210,6 +210,18 @@ enum ReferenceInterpreter {
             return Double(row.firstIndex(of: row.max()!)!)
           }
         ]
+      case .transpose(let p):
+        let inShape = shape(o[0])
+        let outShape = p.map { inShape[$0] }
+        let x = value(o[0])
+        out = [
+          (0..<x.count).map { i in
+            let outIndex = unravel(i, outShape)
+            var inIndex = [Int](repeating: 0, count: p.count)
+            for (k, a) in p.enumerated() { inIndex[a] = outIndex[k] }
+            return x[ravel(inIndex, inShape)]
+          }
+        ]
       case .updateState:
         out = [[0]]  // the state's update is the runtime's business; the value is a placeholder
       case .dropoutMask(let rate):
