@@ -124,16 +124,27 @@ final class SampleGenerator {
         let plot = ScatterPlot(size: 400, range: -(extent * 1.4)...(extent * 1.4))
         try PNGWriter.write(plot.render(points: values, references: references), to: base + ".png")
       case .series:
-        // The first few samples, in the data's own units when the data was normalised
-        // over the whole series (a window's millivolts, not [-1, 1]).
-        let shown = min(count, 6)
+        // Samples of one value per step: the first few, in the data's own units when the
+        // data was normalised over the whole series (a window's millivolts, not [-1, 1]).
+        // Samples of several features per step ([B, T, F]): each feature of the first one.
         let inverse = unitScale?.inverse
-        let series = (0..<shown).map { i in
-          values[(i * w)..<((i + 1) * w)].map { v in inverse.map { $0(v) } ?? v }
+        let shape = spec.value.type.shape.map(\.value)
+        let series: [[Float]]
+        let names: [String]
+        let title: String
+        if shape.count == 3 {
+          let (t, f) = (shape[1], shape[2])
+          series = (0..<f).map { j in (0..<t).map { values[$0 * f + j] } }
+          names = (0..<f).map { "feature \($0)" }
+          title = "\(model.name): the features of one sample"
+        } else {
+          let shown = min(count, 6)
+          series = (0..<shown).map { i in values[(i * w)..<((i + 1) * w)].map { v in inverse.map { $0(v) } ?? v } }
+          names = (0..<shown).map { "sample \($0)" }
+          title = "\(model.name): \(shown) samples"
         }
-        let plot = SeriesPlot(
-          title: "\(model.name): \(shown) samples", xLabel: "step", yLabel: inverse == nil ? "value" : "original units")
-        try plot.writeSVG(series, names: (0..<shown).map { "sample \($0)" }, to: base + ".svg")
+        let plot = SeriesPlot(title: title, xLabel: "step", yLabel: inverse == nil ? "value" : "original units")
+        try plot.writeSVG(series, names: names, to: base + ".svg")
       }
     } catch {
       throw DriverError("cannot write samples to `\(base)`: \(error.description)")
