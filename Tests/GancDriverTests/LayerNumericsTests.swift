@@ -884,9 +884,14 @@ import Testing
         """),
   ]
 
-  /// The step compiled as `ganc train` compiles it (differentiated and optimised), run once
-  /// on random inputs: every trainable parameter of N is trained, and its gradient is finite
-  /// and not all zero.
+  /// The step compiled as `ganc train` compiles it (differentiated and optimised), run on
+  /// random inputs: every trainable parameter of N is trained, and its gradient is finite,
+  /// not all zero, and right: for each parameter, its element with the largest gradient is
+  /// nudged by ±h and the loss's central difference compared with the gradient. With
+  /// h = 1e-3 the truncation error is ~h²·|f‴| ≲ 1e-5 and float32 rounding of a loss of
+  /// size ≲ 3 contributes ~3·6e-8/2e-3 ≈ 1e-4, so the check allows 2e-4 + 2% of the
+  /// gradient: far below a wrong rule's error (a lost term or factor is O(|g|)). The step
+  /// runner, which pins the gradients into its own arena, gets the same gradients bit for bit.
   @Test(arguments: gradientCases)
   func gradientsFlowThroughEveryLayer(_ c: GradientCase) throws {
     let loss = c.declarations.contains("let v") ? "v" : "mse(N(x), t)"
@@ -910,14 +915,40 @@ import Testing
           : classes.map { Float(Int.random(in: 0..<$0, using: &rng)) } ?? rng.signed(0.1...1.5)
       }
     }
-    let runner = try StepRunner(
-      step: step, parameters: parameters, feeds: feeds, optimizer: OptimizerState(name: "s", parameters: parameters))
-    let lossValue = runner.run()
-    #expect(lossValue.isFinite)
+
+    let graph = try Executable(graph: step.graph, parameters: parameters, feeds: feeds)
+    func lossValue() throws -> Float {
+      graph.run()
+      return try #require(graph.output(TrainingStep.lossOutput)).first!
+    }
+    #expect(try lossValue().isFinite)
+    var gradients: [String: [Float]] = [:]
     for p in step.parameters {
-      let g = try #require(runner.gradients.buffer(p))
+      gradients[p] = Array(try #require(graph.output(TrainingStep.gradientOutput(p))))
+    }
+    let h: Float = 1e-3
+    for p in step.parameters {
+      let g = gradients[p]!
       #expect(g.allSatisfy { $0.isFinite }, "\(p): non-finite gradient")
       #expect(g.contains { $0 != 0 }, "\(p): gradient all zero")
+      let i = g.indices.max { abs(g[$0]) < abs(g[$1]) }!
+      let buffer = parameters.buffer(p)!
+      let value = buffer[i]
+      buffer[i] = value + h
+      let plus = try lossValue()
+      buffer[i] = value - h
+      let minus = try lossValue()
+      buffer[i] = value
+      let fd = (Double(plus) - Double(minus)) / (Double(value + h) - Double(value - h))
+      #expect(
+        abs(fd - Double(g[i])) <= 2e-4 + 0.02 * abs(Double(g[i])), "\(p)[\(i)]: gradient \(g[i]), difference \(fd)")
+    }
+
+    let runner = try StepRunner(
+      step: step, parameters: parameters, feeds: feeds, optimizer: OptimizerState(name: "s", parameters: parameters))
+    runner.run()
+    for p in step.parameters {
+      #expect(Array(try #require(runner.gradients.buffer(p))) == gradients[p], "\(p): the step runner's gradient")
     }
   }
 }
