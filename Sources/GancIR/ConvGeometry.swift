@@ -21,10 +21,13 @@ public struct ConvGeometry: Hashable, Sendable, CustomStringConvertible {
     (padH, padW) = padding
   }
 
-  /// Positions of the small side for `large` entries along an axis, when whole.
+  /// Positions of the small side for `large` entries along an axis: `⌊(large + 2·padding −
+  /// kernel) / stride⌋ + 1`, nil when the kernel is wider than the padded input. When the
+  /// stride does not divide, the last rows of the large side are read by no window (as in
+  /// PyTorch): that is the large side of a transposed convolution with `output_padding`.
   public static func smallSize(large: Int, kernel: Int, stride: Int, padding: Int) -> Int? {
     let span = large + 2 * padding - kernel
-    guard span >= 0, span % stride == 0 else { return nil }
+    guard span >= 0, stride > 0 else { return nil }
     return span / stride + 1
   }
 
