@@ -79,6 +79,16 @@ public enum CrossStepReuse {
             h.instructions[idx] = Instruction(op: .input(name), operands: [], results: [r])
           }
         }
+        // A running statistic (batch norm's) whose batch statistic is taken from an earlier
+        // step was already counted there: the same batch must not move it twice, as it
+        // does not in a hand-written loop that reuses `fake`.
+        let stale = Set(
+          h.instructions.filter {
+            if case .updateState = $0.op { return replace[$0.operands[0]] != nil }
+            return false
+          }.map { $0.results[0] })
+        h.instructions.removeAll { stale.contains($0.results[0]) }
+        h.outputs.removeAll { stale.contains($0.value) }
         m.steps[j].graph = DeadCode().run(h)
       }
       // Values of this step become available to later ones (keyed before replacement, so
