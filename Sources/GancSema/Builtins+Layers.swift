@@ -197,7 +197,7 @@ extension Checker {
     let weightShape = transposed ? kernelShape + [o, c] : kernelShape + [c, o]
     // PyTorch's default: uniform in ±1/sqrt(fan-in), where a transposed convolution's
     // fan-in is computed from its output channels.
-    let fanIn = (transposed ? o : c) * kernelShape.reduce(1, *)
+    let fanIn = saturatingProduct([transposed ? o : c] + kernelShape)
     let bias = s.option("bias")!.flag!
     var params = [
       ParameterSpec(name: instance + ".weight", shape: weightShape, initializer: .uniformFanIn(fanIn: fanIn))
@@ -394,20 +394,20 @@ extension Checker {
       let prefix = "\(instance).layer\(l)"
       if cell == .convGRU {
         // Gates z and r from [x, h]; the candidate from [x, r ⊙ h].
-        let fanIn = kernel * kernel * (inWidth + h)
+        let fanIn = saturatingProduct([kernel, kernel, inWidth &+ h])
         params += [
           ParameterSpec(
-            name: prefix + ".gates", shape: [kernel, kernel, inWidth + h, 2 * h],
+            name: prefix + ".gates", shape: [kernel, kernel, inWidth &+ h, 2 &* h],
             initializer: .uniformFanIn(fanIn: fanIn)),
-          ParameterSpec(name: prefix + ".gates_bias", shape: [2 * h], initializer: .uniformFanIn(fanIn: fanIn)),
+          ParameterSpec(name: prefix + ".gates_bias", shape: [2 &* h], initializer: .uniformFanIn(fanIn: fanIn)),
           ParameterSpec(
-            name: prefix + ".candidate", shape: [kernel, kernel, inWidth + h, h],
+            name: prefix + ".candidate", shape: [kernel, kernel, inWidth &+ h, h],
             initializer: .uniformFanIn(fanIn: fanIn)),
           ParameterSpec(name: prefix + ".candidate_bias", shape: [h], initializer: .uniformFanIn(fanIn: fanIn)),
         ]
       } else {
         // PyTorch's initialisation: every weight and bias uniform in ±1/sqrt(units).
-        let g = spec.gates * h
+        let g = spec.gates &* h
         params += [
           ParameterSpec(name: prefix + ".input_weight", shape: [inWidth, g], initializer: .uniformFanIn(fanIn: h)),
           ParameterSpec(name: prefix + ".input_bias", shape: [g], initializer: .uniformFanIn(fanIn: h)),

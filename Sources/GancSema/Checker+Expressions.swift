@@ -379,6 +379,7 @@ extension Checker {
     let site = CallSite(
       name: sig.name, range: range, calleeRange: calleeRange, operands: operands, options: options,
       optionRanges: optionRanges)
+    currentCallRange = calleeRange
     return sig.rule(&self, site)
   }
 

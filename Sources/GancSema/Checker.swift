@@ -68,6 +68,8 @@ public struct Checker {
   var net: NetContext?
   /// Whether a `metric`'s value is being checked (where `accuracy` is allowed).
   var inMetric = false
+  /// The call whose shape rule is running, for errors found below it.
+  var currentCallRange = SourceRange(at: 0)
 
   struct NetContext {
     var name: String
@@ -267,7 +269,29 @@ public struct Checker {
     return "\(ctx.name).\(layer)_\(k)"
   }
 
+  /// Adds a layer's parameters to the network being checked. A tensor of more than 2⁴⁰
+  /// values (far beyond any machine, and beyond what sizes can be multiplied safely) is an
+  /// error at the call being checked.
   mutating func addParameters(_ ps: [ParameterSpec]) {
+    if let huge = ps.first(where: { saturatingProduct($0.shape) >= 1 << 40 }) {
+      report(
+        Diagnostic(
+          .optionRange, "this layer's parameter `\(huge.name)` would hold more than 2⁴⁰ values",
+          at: Label(currentCallRange, "too large"), help: "use smaller sizes"))
+      return
+    }
     net?.parameters.append(contentsOf: ps)
+  }
+
+  /// The product of `factors`, or `Int.max` when it would overflow: for sizes that only
+  /// need to be large, never exact (a fan-in, a size check against a limit).
+  func saturatingProduct(_ factors: [Int]) -> Int {
+    var p = 1
+    for f in factors {
+      let (q, overflow) = p.multipliedReportingOverflow(by: f)
+      if overflow { return Int.max }
+      p = q
+    }
+    return p
   }
 }
