@@ -92,9 +92,9 @@ public final class StepRunner {
     guard lastUpdated else { return loss }
     let o = step.optimizer
     for (pOff, gOff, n, members) in runs {
-      let counts = members.map { optimizer.updateCounts[parameterIndices[$0]] }
-      if counts.allSatisfy({ $0 == counts[0] }) {
-        adam(pOff, gOff, n, step: counts[0] + 1, o)
+      let first = optimizer.updateCounts[parameterIndices[members.lowerBound]]
+      if members.allSatisfy({ optimizer.updateCounts[parameterIndices[$0]] == first }) {
+        adam(pOff, gOff, n, step: first + 1, o)
       } else {
         // Parameters whose counts differ (a shared optimizer that updated only some of
         // them before) are updated one by one, each with its own bias correction.
