@@ -27,7 +27,7 @@ public enum Autodiff {
       switch inst.op {
       case .parameter(let n) where wanted.contains(n):
         active[inst.results[0].index] = true
-      case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask, .argmax:
+      case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask, .argmax, .maxMask:
         break
       default:
         if inst.operands.contains(where: { active[$0.index] }) {

@@ -110,7 +110,11 @@ enum VJP {
       let shape = g.shape(of: x[0])
       let a = normalizedAxis(axis, rank: shape.count)!
       let spread = g.add(.broadcastAxis(axis: a, length: shape[a]), dy)
-      return [kind == .sum ? spread : g.add(.scale(1 / Float(shape[a])), spread)]
+      switch kind {
+      case .sum: return [spread]
+      case .mean: return [g.add(.scale(1 / Float(shape[a])), spread)]
+      case .max: return [g.add(.binary(.multiply), spread, g.add(.maxMask(axis: a), x[0], y))]
+      }
 
     case .broadcastAxis(let axis, _):
       let a = normalizedAxis(axis, rank: g.shape(of: y).count)!
@@ -171,7 +175,8 @@ enum VJP {
       let spread = g.add(.broadcastAxis(axis: shape.count - 1, length: shape.last!), dot)
       return [g.add(.binary(.multiply), y, g.add(.binary(.subtract), dy, spread))]
 
-    case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask, .argmax:
+    case .stopGradient, .oneHot, .input, .parameter, .constant, .state, .updateState, .dropoutMask, .argmax,
+      .maxMask:
       return x.map { _ in nil }
 
     case .sumRows, .activationGrad, .unaryGrad, .lossGrad, .dense, .activationGradSumRows, .lossWithGrad, .accuracy,

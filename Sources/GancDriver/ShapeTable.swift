@@ -96,6 +96,7 @@ enum ShapeTable {
     case .dropout(_, let r): "dropout(\(r))"
     case .upsample(let f): "upsample(\(f))"
     case .averagePool(let k): "avg_pool(\(k))"
+    case .maxPool(let k): "max_pool(\(k))"
     case .embedding(_, let k, let d): "embedding(\(k) → \(d))"
     case .recurrent(_, let r):
       "\(r.cell.rawValue)(\(r.inFeatures) → \(r.units)\(r.layers > 1 ? " × \(r.layers) layers" : ""))"

@@ -11,6 +11,8 @@ public enum BinaryFunction: String, Hashable, Sendable {
 /// How `reduceAxis` combines the entries of an axis.
 public enum ReduceKind: String, Hashable, Sendable {
   case sum, mean
+  /// The largest entry (its gradient goes to the first position that holds it).
+  case max
 }
 
 /// A loss: the mean over all elements of a per-element function of (prediction, target).
@@ -76,6 +78,9 @@ public enum Op: Hashable, Sendable {
   case reduceAxis(ReduceKind, axis: Int)
   /// `n` copies along a new axis at `axis`: `[a, b] → [a, n, b]` (the gradient of `reduceAxis`).
   case broadcastAxis(axis: Int, length: Int)
+  /// `(x, max) → mask`: 1 at the first position along `axis` where `x` equals the maximum
+  /// that `reduceAxis(.max)` took, 0 elsewhere (where the maximum's gradient goes).
+  case maxMask(axis: Int)
   /// A scalar spread over the result's shape (the gradient of `sum`).
   case broadcast
 
@@ -161,6 +166,7 @@ extension Op {
     case .broadcast: "broadcast"
     case .reduceAxis(let k, let a): "\(k.rawValue) axis \(a)"
     case .broadcastAxis(let a, let n): "broadcast axis \(a) × \(n)"
+    case .maxMask(let a): "max_mask axis \(a)"
     case .loss(let f): f.rawValue
     case .lossGrad(let f): "\(f.rawValue)_grad"
     case .accuracy: "accuracy"
@@ -336,6 +342,11 @@ extension Op {
       var out = shapes[0]
       out.remove(at: a)
       return .success([out])
+    case .maxMask(let axis):
+      guard arity(2), let a = normalizedAxis(axis, rank: shapes[0].count),
+        shapes[1] == shapes[0].enumerated().filter({ $0.offset != a }).map(\.element)
+      else { return fail("\(shapes) are not a tensor and its maximum over axis \(axis)") }
+      return .success([shapes[0]])
     case .broadcastAxis(let axis, let n):
       guard arity(1), n > 0, let a = normalizedAxis(axis, rank: shapes[0].count + 1) else {
         return fail("no axis \(axis) for \(shapes)")

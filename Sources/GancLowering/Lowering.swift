@@ -272,15 +272,16 @@ struct GraphLowerer {
       let widened = graph.add(.broadcastAxis(axis: 3, length: f), x)
       let both = graph.add(.broadcastAxis(axis: 2, length: f), widened)
       return reshape(both, [s[0], s[1] * f, s[2] * f, s[3]])
-    case .averagePool(let k):
-      // Windows become axes of their own, which are averaged away.
+    case .averagePool(let k), .maxPool(let k):
+      // Windows become axes of their own, which are reduced away.
+      let how: ReduceKind = if case .maxPool = op { .max } else { .mean }
       let x = lower(args[0])
       let s = graph.shape(of: x)
       if s.count == 3 {
-        return graph.add(.reduceAxis(.mean, axis: 2), reshape(x, [s[0], s[1] / k, k, s[2]]))
+        return graph.add(.reduceAxis(how, axis: 2), reshape(x, [s[0], s[1] / k, k, s[2]]))
       }
       let t = reshape(x, [s[0], s[1] / k, k, s[2] / k, k, s[3]])
-      return graph.add(.reduceAxis(.mean, axis: 2), graph.add(.reduceAxis(.mean, axis: 4), t))
+      return graph.add(.reduceAxis(how, axis: 2), graph.add(.reduceAxis(how, axis: 4), t))
     case .recurrent(let instance, let spec):
       return spec.cell == .convGRU
         ? lowerConvGRU(instance, spec, lower(args[0])) : lowerRecurrent(instance, spec, lower(args[0]))

@@ -48,6 +48,10 @@ extension BuiltinSignature {
       operands: .exactly(1), options: [OptionSpec("size", .size, .defaulted(.size(.constant(2))), "the window")],
       rule: { c, s in c.resampleRule(s, up: false) }),
     BuiltinSignature(
+      name: "max_pool", category: .function, summary: "the maximum over `size`-wide windows along each spatial axis",
+      operands: .exactly(1), options: [OptionSpec("size", .size, .defaulted(.size(.constant(2))), "the window")],
+      rule: { c, s in c.resampleRule(s, up: false, max: true) }),
+    BuiltinSignature(
       name: "flatten", category: .function, summary: "every axis but the batch joined into one",
       operands: .exactly(1), options: [], rule: { c, s in c.flattenRule(s) }),
     recurrent(.gru, "a GRU over the time axis of [B, T, F] (PyTorch's equations)"),
@@ -275,7 +279,7 @@ extension Checker {
   }
 
   /// `upsample(x, factor)` and `avg_pool(x, size)` over `[B, H, W, C]` or `[B, T, C]`.
-  mutating func resampleRule(_ s: CallSite, up: Bool) -> TypedExpr? {
+  mutating func resampleRule(_ s: CallSite, up: Bool, max: Bool = false) -> TypedExpr? {
     let x = s.operands[0]
     guard requireReal(x, in: s) else { return nil }
     guard x.type.rank == 3 || x.type.rank == 4 else {
@@ -301,7 +305,7 @@ extension Checker {
           report(
             Diagnostic(
               .convolutionArithmetic,
-              "`avg_pool` with windows of \(f.value) needs sizes that divide by \(f.value), but axis \(axis) is \(describe(d))",
+              "`\(s.name)` with windows of \(f.value) needs sizes that divide by \(f.value), but axis \(axis) is \(describe(d))",
               at: Label(s.calleeRange, "on \(x.type.explained)"), secondary: originLabels(x),
               help: "pad or crop the input to a multiple of \(f.value), or choose another window"))
           return nil
@@ -310,7 +314,7 @@ extension Checker {
       }
     }
     let type = ValueType(shape)
-    let op: Operation = up ? .upsample(factor: f.value) : .averagePool(size: f.value)
+    let op: Operation = up ? .upsample(factor: f.value) : max ? .maxPool(size: f.value) : .averagePool(size: f.value)
     return TypedExpr(
       .operation(op, [x]), type, s.range, origin: Label(s.calleeRange, "`\(s.name)` gives \(type.explained)"))
   }

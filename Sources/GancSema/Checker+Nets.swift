@@ -157,8 +157,8 @@ extension Checker {
       case .upsample(let f):
         steps.append("upsample(\(f)) → \(size)")
         resizes = true
-      case .averagePool(let k):
-        steps.append("avg_pool(\(k)) → \(size)")
+      case .averagePool(let k), .maxPool(let k):
+        steps.append("\(op == .averagePool(size: k) ? "avg" : "max")_pool(\(k)) → \(size)")
         resizes = true
       case .reshape:
         steps.append("reshape → \(size)")

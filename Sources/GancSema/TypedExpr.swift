@@ -117,6 +117,8 @@ public enum Operation: Hashable, Sendable {
   case upsample(factor: Int)
   /// The mean over `size`-wide windows along each spatial axis.
   case averagePool(size: Int)
+  /// The maximum over `size`-wide windows along each spatial axis.
+  case maxPool(size: Int)
   /// Class labels to learnt vectors: `[...] class(K) → [..., dim]`.
   case embedding(instance: String, classes: Int, dim: Int)
   /// A recurrent network over the time axis, unrolled when compiled.

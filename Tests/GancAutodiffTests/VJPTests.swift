@@ -187,6 +187,9 @@ let vjpCases: [VJPCase] = {
   cases.append(VJPCase("sum over axis 0", .reduceAxis(.sum, axis: 0), [S(3, 2, 2)]))
   cases.append(VJPCase("mean over axis 1", .reduceAxis(.mean, axis: 1), [S(2, 4, 3)]))
   cases.append(VJPCase("mean over the last axis", .reduceAxis(.mean, axis: -1), [S(3, 5)]))
+  // Random inputs have no ties, so the maximum is differentiable where it is evaluated.
+  cases.append(VJPCase("max over axis 1", .reduceAxis(.max, axis: 1), [S(2, 4, 3)]))
+  cases.append(VJPCase("max over the last axis", .reduceAxis(.max, axis: -1), [S(3, 5)]))
   cases.append(VJPCase("broadcast along axis 0", .broadcastAxis(axis: 0, length: 3), [S(2, 2)]))
   cases.append(VJPCase("broadcast along axis 1", .broadcastAxis(axis: 1, length: 4), [S(2, 3)]))
   cases.append(VJPCase("broadcast along a new last axis", .broadcastAxis(axis: 2, length: 2), [S(2, 3)]))

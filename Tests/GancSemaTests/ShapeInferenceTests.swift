@@ -64,6 +64,9 @@ import Testing
     .init("mean(reshape(x, B, 8, 8), axis: 1)", "[B, 8]"),
     .init("sum(x, axis: -1) |> reshape(B, 1)", "[B, 1]"),
     .init("std(reshape(x, B, 8, 8), axis: 2)", "[B, 8]"),
+    // pooling halves the spatial axes
+    .init("reshape(x, B, 8, 8, 1) |> max_pool |> flatten", "[B, 16]"),
+    .init("reshape(x, B, 8, 8, 1) |> avg_pool(4) |> flatten", "[B, 4]"),
     // elementwise math keeps the shape
     .init("sqrt(abs(x) + 1e-6)", "[B, P]"),
     .init("exp(log(square(x) + 1))", "[B, P]"),

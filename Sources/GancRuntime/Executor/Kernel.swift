@@ -25,6 +25,7 @@ enum Kernel {
   case broadcast(x: P, out: P, count: Int)
   case reduceAxis(ReduceKind, outer: Int, length: Int, inner: Int, x: P, out: P)
   case broadcastAxis(outer: Int, length: Int, inner: Int, x: P, out: P)
+  case maxMask(outer: Int, length: Int, inner: Int, x: P, max: P, out: P)
   case loss(LossFunction, p: P, t: P, count: Int, out: P)
   case lossGrad(LossFunction, p: P, t: P, count: Int, dx: P)
   case lossWithGrad(LossFunction, p: P, t: P, count: Int, out: P, dx: P)
@@ -172,6 +173,9 @@ enum Kernel {
     case .reduceAxis(let kind, let axis):
       let (outer, n, inner) = split(g.shape(of: o[0]), at: axis)
       return .reduceAxis(kind, outer: outer, length: n, inner: inner, x: try ptr(o[0]), out: try ptr(r[0]))
+    case .maxMask(let axis):
+      let (outer, n, inner) = split(g.shape(of: o[0]), at: axis)
+      return .maxMask(outer: outer, length: n, inner: inner, x: try ptr(o[0]), max: try ptr(o[1]), out: try ptr(r[0]))
     case .broadcastAxis(let axis, _):
       let (outer, n, inner) = split(g.shape(of: r[0]), at: axis)
       return .broadcastAxis(outer: outer, length: n, inner: inner, x: try ptr(o[0]), out: try ptr(r[0]))
@@ -249,8 +253,14 @@ enum Kernel {
     case .mean(let x, let count, let out):
       out.pointee = Kernels.mean(x, count: count)
     case .reduceAxis(let kind, let outer, let n, let inner, let x, let out):
-      Kernels.sumAxis(outer: outer, length: n, inner: inner, x: x, out: out)
-      if kind == .mean { Kernels.scale(out, by: 1 / Float(n), out, count: outer * inner) }
+      if kind == .max {
+        Kernels.maxAxis(outer: outer, length: n, inner: inner, x: x, out: out)
+      } else {
+        Kernels.sumAxis(outer: outer, length: n, inner: inner, x: x, out: out)
+        if kind == .mean { Kernels.scale(out, by: 1 / Float(n), out, count: outer * inner) }
+      }
+    case .maxMask(let outer, let n, let inner, let x, let max, let out):
+      Kernels.maxMask(outer: outer, length: n, inner: inner, x: x, max: max, out: out)
     case .broadcastAxis(let outer, let n, let inner, let x, let out):
       Kernels.broadcastAxis(outer: outer, length: n, inner: inner, x: x, out: out)
     case .broadcast(let x, let out, let count):

@@ -170,7 +170,35 @@ enum ReferenceInterpreter {
           idx.remove(at: a)
           y[ravel(idx, shape(r[0]))] += x[i]
         }
-        out = [kind == .sum ? y : y.map { $0 / Double(inShape[a]) }]
+        switch kind {
+        case .sum: out = [y]
+        case .mean: out = [y.map { $0 / Double(inShape[a]) }]
+        case .max:
+          var m = [Double](repeating: -.infinity, count: count(r[0]))
+          for i in x.indices {
+            var idx = unravel(i, inShape)
+            idx.remove(at: a)
+            let j = ravel(idx, shape(r[0]))
+            m[j] = Swift.max(m[j], x[i])
+          }
+          out = [m]
+        }
+      case .maxMask(let axis):
+        let inShape = shape(o[0])
+        let a = axis < 0 ? inShape.count + axis : axis
+        let (x, m) = (value(o[0]), value(o[1]))
+        var y = [Double](repeating: 0, count: x.count)
+        var taken = Set<Int>()
+        for i in x.indices {
+          var idx = unravel(i, inShape)
+          idx.remove(at: a)
+          let j = ravel(idx, shape(o[1]))
+          if x[i] == m[j], !taken.contains(j) {
+            y[i] = 1
+            taken.insert(j)
+          }
+        }
+        out = [y]
       case .broadcastAxis(let axis, _):
         let outShape = shape(r[0])
         let a = axis < 0 ? outShape.count + axis : axis
